@@ -1,0 +1,125 @@
+// Sweep runs learning-rate sweeps of the one-weight network and stores every
+// run's trace and verdict in SQLite.
+//
+// Usage:
+//
+//	sweep run [--db PATH] [--jobs N] FILE
+//
+// A sweep file (YAML) declares a grid over alpha (or step_amount), input,
+// goal and starting weight; sweep run trains every config of the cartesian
+// product on a pool of workers and writes each config's per-step trace and
+// its verdict (converged, diverged, oscillating, stalled, unfinished) into
+// one SQLite file, results/sweep.db unless --db says otherwise. Running the
+// same file again finishes only what is missing.
+//
+// Output policy: stdout carries results (the summary of a sweep); stderr
+// carries progress, errors and hints, each error as "sweep: error: ..." and
+// its hint as "sweep: hint: ...".
+//
+// Exit status: 0 success; 1 the sweep ran but a check failed; 2 usage,
+// sweep-file or database trouble; 128+N when stopped by signal N (130 for
+// Ctrl-C), after committing every finished run.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"sweep/internal/grid"
+	"sweep/internal/store"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the sweep ran but a check or expectation failed
+	exitTrouble = 2 // usage, sweep file or database trouble
+)
+
+func main() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-signals
+		// A second Ctrl-C gets the default action and ends the process at
+		// once; the database stays consistent because every commit is
+		// atomic.
+		signal.Stop(signals)
+		cancel(signalError{sig.(syscall.Signal)})
+	}()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	os.Exit(code) // the only os.Exit
+}
+
+// signalError is the cause of a context canceled by a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string { return "stopped by " + e.sig.String() }
+
+const usage = `sweep runs learning-rate sweeps and stores every trace and verdict in SQLite.
+
+Usage:
+  sweep run [--db PATH] [--jobs N] FILE   run a sweep file into a database
+
+Run 'sweep run -h' for the flags of run. Examples are in experiments/.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitTrouble
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		return runSweep(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		return report(stderr, usageError{
+			msg:  fmt.Sprintf("unknown command %q", cmd),
+			hint: "run 'sweep help' for the list of commands",
+		})
+	}
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg, hint string }
+
+func (e usageError) Error() string { return e.msg }
+
+// report prints err in the house voice, one "sweep: error:" line per problem
+// with its "sweep: hint:", and returns the exit status it calls for.
+func report(stderr io.Writer, err error) int {
+	var (
+		specErrs grid.Errors
+		fileErr  *store.FileError
+		useErr   usageError
+	)
+	switch {
+	case errors.As(err, &specErrs):
+		for _, e := range specErrs {
+			printError(stderr, e.Error(), e.Hint)
+		}
+	case errors.As(err, &fileErr):
+		printError(stderr, fileErr.Error(), fileErr.Hint)
+	case errors.As(err, &useErr):
+		printError(stderr, useErr.msg, useErr.hint)
+	default:
+		printError(stderr, err.Error(), "")
+	}
+	return exitTrouble
+}
+
+func printError(stderr io.Writer, msg, hint string) {
+	fmt.Fprintf(stderr, "sweep: error: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(stderr, "sweep: hint: %s\n", hint)
+	}
+}

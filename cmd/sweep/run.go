@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"sweep/internal/grid"
+	"sweep/internal/runner"
+	"sweep/internal/store"
+)
+
+const runUsage = `Usage: sweep run [--db PATH] [--jobs N] FILE
+
+Runs every config of the sweep file FILE and stores each run's trace and
+verdict in the database. Running the same file into the same database again
+runs only the configs that are missing. Flags may come before or after FILE.
+
+Flags:
+`
+
+func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	dbPath := fs.String("db", filepath.Join("results", "sweep.db"), "SQLite `file` to store the results in")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "how many configs to train at once")
+	files, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, runUsage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK
+	}
+	if err != nil {
+		return report(stderr, usageError{msg: err.Error(), hint: "run 'sweep run -h' for the flags"})
+	}
+	switch {
+	case len(files) == 0:
+		return report(stderr, usageError{msg: "run needs a sweep file", hint: "sweep run experiments/alpha.yaml"})
+	case len(files) > 1:
+		return report(stderr, usageError{msg: fmt.Sprintf("run takes one sweep file, got %d: %v", len(files), files),
+			hint: "run them one after another; they can share a --db"})
+	case *jobs < 1:
+		return report(stderr, usageError{msg: fmt.Sprintf("--jobs %d: want at least 1", *jobs),
+			hint: fmt.Sprintf("leave it out to use every CPU (%d here)", runtime.NumCPU())})
+	}
+	file := files[0]
+
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return report(stderr, usageError{msg: fmt.Sprintf("read sweep file: %v", err),
+			hint: "the sweep files that come with sweep are in experiments/"})
+	}
+	spec, err := grid.Parse(file, data)
+	if err != nil {
+		return report(stderr, err)
+	}
+	st, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer st.Close()
+	return execute(ctx, st, spec, file, *jobs, stdout, stderr)
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments, which it returns: "run FILE --db x" works like "run --db x FILE".
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard) // errors are reported in the house voice
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional, args = append(positional, args[0]), args[1:]
+	}
+}
+
+// execute runs the configs of spec that the database does not hold yet and
+// prints the summary.
+func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string, jobs int, stdout, stderr io.Writer) int {
+	sw, err := st.StartSweep(ctx, spec, file)
+	if err != nil {
+		return report(stderr, err)
+	}
+	todo := func(yield func(grid.Config) bool) {
+		for c := range spec.Configs() {
+			if !sw.Done(c.Index) && !yield(c) {
+				return
+			}
+		}
+	}
+	remaining := sw.Configs - sw.Stored
+	bar := newProgress(stderr, spec.Name, remaining)
+	start := time.Now()
+	written, err := pipeline(ctx, st, sw.ID, todo, jobs, bar.update)
+	elapsed := time.Since(start)
+	bar.finish()
+
+	// The sweep's end is recorded even after Ctrl-C: ctx is canceled by
+	// then, but what finished is committed and the status must say so.
+	after := context.WithoutCancel(ctx)
+	interrupted := ctx.Err() != nil
+	status := store.StatusDone
+	switch {
+	case interrupted:
+		status = store.StatusInterrupted
+	case err != nil:
+		status = store.StatusFailed
+	}
+	if ferr := st.FinishSweep(after, sw.ID, status); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil && !interrupted {
+		return report(stderr, err)
+	}
+	counts, total, serr := st.Summary(after, sw.ID)
+	if serr != nil {
+		return report(stderr, serr)
+	}
+	printSummary(stdout, summary{
+		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
+		ranNow: written, elapsed: elapsed, counts: counts,
+	})
+	if interrupted {
+		printError(stderr, fmt.Sprintf("interrupted: %d of %d configs stored", total, sw.Configs),
+			"run the same command again to finish the rest; nothing stored is run twice")
+		var sig signalError
+		if errors.As(context.Cause(ctx), &sig) {
+			return 128 + int(sig.sig)
+		}
+		return 128 + int(syscall.SIGINT)
+	}
+	return exitOK
+}
+
+// pipeline trains configs on jobs workers while one writer stores the
+// results, and returns how many runs it stored. Cancelling ctx stops the
+// workers; what they finished is still committed.
+func pipeline(ctx context.Context, st *store.Store, sweepID int64, configs iter.Seq[grid.Config], jobs int, stored func(int64)) (int64, error) {
+	results := make(chan *runner.Result, 64*jobs)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(results)
+		return runner.Sweep(gctx, configs, jobs, func(ctx context.Context, r *runner.Result) error {
+			select {
+			case results <- r:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	})
+	var written int64
+	g.Go(func() error {
+		return st.Write(gctx, sweepID, results, func(n int64) {
+			written = n
+			stored(n)
+		})
+	})
+	err := g.Wait()
+	return written, err
+}
+
+type summary struct {
+	spec    *grid.Spec
+	db      string
+	sweepID int64
+	stored  int64 // runs of the sweep in the database now
+	before  int64 // runs stored before this invocation
+	ranNow  int64
+	elapsed time.Duration
+	counts  []store.RateCounts
+}
+
+// printSummary writes the end-of-sweep report: how much ran, how fast, the
+// verdict counts per learning rate, and where the results are.
+func printSummary(w io.Writer, s summary) {
+	total := s.spec.Len()
+	fmt.Fprintf(w, "sweep %s: %d of %d configs stored", s.spec.Name, s.stored, total)
+	switch {
+	case s.ranNow == 0 && s.before == total:
+		fmt.Fprintf(w, "; all were stored before, nothing to run\n")
+	default:
+		rate := float64(s.ranNow) / max(s.elapsed.Seconds(), 1e-9)
+		fmt.Fprintf(w, "; ran %d in %s (%.0f configs/s)", s.ranNow, s.elapsed.Round(time.Millisecond), rate)
+		if s.before > 0 {
+			fmt.Fprintf(w, "; %d were stored before", s.before)
+		}
+		fmt.Fprintln(w)
+	}
+	rateName := s.spec.Method.RateAxis()
+	fmt.Fprintf(w, "verdicts per %s:\n", rateName)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", rateName)
+	for _, v := range runner.Verdicts {
+		fmt.Fprintf(tw, "%s\t", v)
+	}
+	fmt.Fprintln(tw)
+	for _, rc := range s.counts {
+		fmt.Fprintf(tw, "%s\t", formatFloat(rc.Rate))
+		for _, n := range rc.Counts {
+			fmt.Fprintf(tw, "%d\t", n)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "results: %s (sweep id %d)\n", s.db, s.sweepID)
+}

@@ -1,0 +1,104 @@
+package grid
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+)
+
+type rangeError struct{ msg, hint string }
+
+// decimal returns the exact value of the shortest decimal that reads back as
+// f: for 0.1 that is 1/10, not the binary fraction nearest to it. Ranges are
+// stepped in these exact decimals and rounded to float64 once, at the end, so
+// that -2 + 23 * 0.1 gives 0.3 and not 0.30000000000000004.
+func decimal(f float64) *big.Rat {
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64))
+	if !ok {
+		panic("grid: unreadable float " + strconv.FormatFloat(f, 'g', -1, 64)) // finite floats always read back
+	}
+	return r
+}
+
+// linearRange returns from, from±step, ..., to. The span must be a whole
+// number of steps so that both ends are included.
+func linearRange(from, to, step float64) ([]float64, *rangeError) {
+	rf, rt, rs := decimal(from), decimal(to), decimal(step)
+	span := new(big.Rat).Sub(rt, rf)
+	if span.Sign() < 0 {
+		rs.Neg(rs) // the range runs downwards
+	}
+	n := new(big.Rat).Quo(span, rs)
+	if !n.IsInt() {
+		whole := new(big.Int).Quo(n.Num(), n.Denom()) // truncated towards zero
+		last, _ := new(big.Rat).Add(rf, new(big.Rat).Mul(rs, new(big.Rat).SetInt(whole))).Float64()
+		width, _ := new(big.Rat).Abs(span).Float64()
+		return nil, &rangeError{
+			msg: fmt.Sprintf("from %s in steps of %s never reaches %s (the last value would be %s)",
+				formatFloat(from), formatFloat(step), formatFloat(to), formatFloat(last)),
+			hint: fmt.Sprintf("both ends are included, so the span must be a whole number of steps: use to: %s, or a step that divides %s",
+				formatFloat(last), formatFloat(width)),
+		}
+	}
+	if !n.Num().IsInt64() || n.Num().Int64() >= MaxAxisValues {
+		return nil, &rangeError{
+			msg:  fmt.Sprintf("from %s to %s in steps of %s is more than %d values", formatFloat(from), formatFloat(to), formatFloat(step), MaxAxisValues),
+			hint: "use a larger step",
+		}
+	}
+	count := int(n.Num().Int64()) + 1
+	values := make([]float64, count)
+	v := new(big.Rat).Set(rf)
+	for i := range values {
+		values[i], _ = v.Float64() // the nearest float64: correctly rounded
+		v.Add(v, rs)
+	}
+	return values, nil
+}
+
+// logRange returns perDecade values per factor of ten from from to to, both
+// included. Points are rounded to 15 significant digits, the precision a
+// float64 holds for every decimal, so that decade points come out exactly as
+// 10, 1, 0.1 ... whatever the last bit of math.Pow, and every value is one a
+// person can type back into a query.
+func logRange(from, to float64, perDecade int) ([]float64, *rangeError) {
+	if from <= 0 || to <= 0 {
+		return nil, &rangeError{
+			msg:  fmt.Sprintf("a log range needs from and to > 0, got from %s to %s", formatFloat(from), formatFloat(to)),
+			hint: "use a linear range {from, to, step} to cross zero",
+		}
+	}
+	lo := math.Log10(from)
+	steps := float64(perDecade) * (math.Log10(to) - lo)
+	n := math.Round(steps)
+	if math.Abs(steps-n) > 1e-9*max(1, math.Abs(steps)) {
+		whole := math.Trunc(steps)
+		last := round15(math.Pow(10, lo+whole/float64(perDecade)))
+		return nil, &rangeError{
+			msg: fmt.Sprintf("from %s to %s is not a whole number of steps at %d per decade (%.3g steps)",
+				formatFloat(from), formatFloat(to), perDecade, math.Abs(steps)),
+			hint: fmt.Sprintf("both ends are included: use to: %s, or ends a power of ten apart", formatFloat(last)),
+		}
+	}
+	count := int(math.Abs(n)) + 1
+	if count > MaxAxisValues {
+		return nil, &rangeError{
+			msg:  fmt.Sprintf("from %s to %s at %d per decade is more than %d values", formatFloat(from), formatFloat(to), perDecade, MaxAxisValues),
+			hint: "use a smaller per_decade",
+		}
+	}
+	values := make([]float64, count)
+	dir := math.Copysign(1, n)
+	for k := range values {
+		values[k] = round15(math.Pow(10, lo+dir*float64(k)/float64(perDecade)))
+	}
+	values[0], values[count-1] = from, to
+	return values, nil
+}
+
+// round15 rounds f to 15 significant decimal digits.
+func round15(f float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+	return r
+}

@@ -1,0 +1,456 @@
+package grid
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var (
+	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "grid"}
+	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
+	rangeFields = []string{"from", "to", "step", "per_decade"}
+	methods     = []string{string(GradientDescent), string(HotCold)}
+)
+
+// Parse reads the sweep file data; file names it in error messages and gives
+// the sweep its default name. On failure the error is an Errors listing every
+// problem found, each with its line and column and a hint.
+func Parse(file string, data []byte) (*Spec, error) {
+	p := &parser{file: file}
+	spec := p.parse(data)
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	spec.Source = data
+	return spec, nil
+}
+
+type parser struct {
+	file string
+	errs Errors
+}
+
+func (p *parser) fail(n *yaml.Node, hint, format string, args ...any) {
+	e := &Error{File: p.file, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	p.errs = append(p.errs, e)
+}
+
+// yamlLine finds the line number in the messages of yaml.v3, which has no
+// typed syntax error: "yaml: line 3: mapping values are not allowed ...".
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func (p *parser) parse(data []byte) *Spec {
+	if p.tabs(data) {
+		return nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		msg, line := err.Error(), 0
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = strings.TrimPrefix(msg, m[0])
+		} else {
+			msg = strings.TrimPrefix(msg, "yaml: ")
+		}
+		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: "not valid YAML: " + msg,
+			Hint: "check the indentation and the colons near that line; experiments/alpha.yaml is a working example"})
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		p.errs = append(p.errs, &Error{File: p.file, Msg: "the sweep file is empty",
+			Hint: "a sweep file needs at least method: and grid:; experiments/alpha.yaml is a working example"})
+		return nil
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		p.fail(root, "write fields such as method: gradient_descent and grid: at the top level",
+			"the sweep file must be a mapping of fields, not %s", describe(root))
+		return nil
+	}
+
+	spec := &Spec{
+		Name:   strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file)),
+		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
+	}
+	var methodNode, gridNode, divergenceNode *yaml.Node
+	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
+		switch key.Value {
+		case "name":
+			if val.Kind != yaml.ScalarNode || val.ShortTag() == "!!null" || strings.TrimSpace(val.Value) == "" {
+				p.fail(val, `write a short name, e.g. name: alpha`, "name: want a non-empty text, got %s", describe(val))
+				continue
+			}
+			spec.Name = val.Value
+		case "method":
+			methodNode = val
+			if val.Kind != yaml.ScalarNode || !contains(methods, val.Value) {
+				p.fail(val, p.suggest(val, methods, "method is gradient_descent or hot_cold"),
+					"method: unknown learning rule %s", describe(val))
+				continue
+			}
+			spec.Method = Method(val.Value)
+		case "iterations":
+			if n, ok := p.integer(val, "iterations", 1, MaxIterations); ok {
+				spec.Limits.Iterations = n
+			}
+		case "tolerance":
+			if f, ok := p.number(val, "tolerance"); ok {
+				if f <= 0 {
+					p.fail(val, "a run converges when error < tolerance, so it must be > 0, e.g. 1e-10",
+						"tolerance: %s is not positive", formatFloat(f))
+					continue
+				}
+				spec.Limits.Tolerance = f
+			}
+		case "divergence":
+			if f, ok := p.number(val, "divergence"); ok {
+				spec.Limits.Divergence = f
+				divergenceNode = val
+			}
+		case "grid":
+			gridNode = val
+		}
+	}
+	if spec.Limits.Divergence <= spec.Limits.Tolerance {
+		p.fail(divergenceNode, "a run diverges when error > divergence; make it far above tolerance, e.g. 1e12",
+			"divergence %s must be greater than tolerance %s",
+			formatFloat(spec.Limits.Divergence), formatFloat(spec.Limits.Tolerance))
+	}
+	if methodNode == nil {
+		p.fail(root, "add method: gradient_descent (alpha axis) or method: hot_cold (step_amount axis)",
+			"missing field method")
+	}
+	if gridNode == nil {
+		p.fail(root, "add a grid: with the axes alpha (or step_amount), input, goal and weight",
+			"missing field grid")
+		return spec
+	}
+	spec.Axes = p.grid(gridNode, spec.Method)
+	return spec
+}
+
+// tabs reports (as errors) every line indented with a tab, which YAML
+// forbids and which yaml.v3 reports only as "found character that cannot
+// start any token".
+func (p *parser) tabs(data []byte) bool {
+	found := false
+	for i, line := range strings.Split(string(data), "\n") {
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if col := strings.IndexByte(indent, '\t'); col >= 0 {
+			p.errs = append(p.errs, &Error{File: p.file, Line: i + 1, Col: col + 1,
+				Msg: "tab in indentation", Hint: "YAML indents with spaces only; replace the tab with spaces"})
+			found = true
+		}
+	}
+	return found
+}
+
+// fields yields the key and value nodes of a mapping, reporting keys that are
+// not in known (with a "did you mean") and keys given twice.
+func (p *parser) fields(m *yaml.Node, where string, known []string, hint string) func(yield func(key, val *yaml.Node) bool) {
+	return func(yield func(key, val *yaml.Node) bool) {
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			key, val := resolve(m.Content[i]), resolve(m.Content[i+1])
+			name := key.Value
+			switch {
+			case key.Kind != yaml.ScalarNode:
+				p.fail(key, hint, "%sa field name must be plain text, not %s", where, describe(key))
+				continue
+			case !contains(known, name):
+				p.fail(key, p.suggest(key, known, hint), "%sunknown field %q", where, name)
+				continue
+			case seen[name]:
+				p.fail(key, "give each field once", "%sfield %q given twice", where, name)
+				continue
+			}
+			seen[name] = true
+			if !yield(key, val) {
+				return
+			}
+		}
+	}
+}
+
+// suggest returns a "did you mean" hint for a misspelled word, or else hint.
+func (p *parser) suggest(n *yaml.Node, candidates []string, hint string) string {
+	if n.Kind == yaml.ScalarNode {
+		if best := didYouMean(n.Value, candidates); best != "" {
+			return fmt.Sprintf("did you mean %q? %s", best, hint)
+		}
+	}
+	return hint
+}
+
+func (p *parser) grid(n *yaml.Node, method Method) []Axis {
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, "write one axis per line, e.g. alpha: [1, 0.1] or input: 0.5",
+			"grid: want a mapping of axes, got %s", describe(n))
+		return nil
+	}
+	axisHint := "grid axes are alpha (gradient_descent) or step_amount (hot_cold), input, goal and weight"
+	values := map[string][]float64{}
+	for key, val := range p.fields(n, "grid: ", axisNames, axisHint) {
+		name := key.Value
+		if (name == AxisAlpha || name == AxisStepAmount) && method != "" && name != method.RateAxis() {
+			p.fail(key, fmt.Sprintf("%s sweeps %s; remove %s or change method", method, method.RateAxis(), name),
+				"grid: %s does not apply to method %s", name, method)
+			continue
+		}
+		if vs, ok := p.axis(name, val); ok {
+			values[name] = vs
+		}
+	}
+	if method == "" {
+		return nil // the missing method is already reported
+	}
+	names := []string{method.RateAxis(), AxisInput, AxisGoal, AxisWeight}
+	axes := make([]Axis, 0, len(names))
+	total := int64(1)
+	for _, name := range names {
+		vs, ok := values[name]
+		if !ok {
+			if !p.hasKey(n, name) {
+				p.fail(n, fmt.Sprintf("add %s: with one value, a list or a range, e.g. %s", name, axisExample[name]),
+					"grid: missing axis %s", name)
+			}
+			continue
+		}
+		axes = append(axes, Axis{Name: name, Values: vs})
+		if total > MaxTotalConfig/int64(len(vs)) {
+			p.fail(n, "split the sweep into several files or use coarser axes",
+				"grid: more than %d configs", int64(MaxTotalConfig))
+			return nil
+		}
+		total *= int64(len(vs))
+	}
+	return axes
+}
+
+var axisExample = map[string]string{
+	AxisAlpha:      "alpha: {from: 10, to: 0.0001, per_decade: 4}",
+	AxisStepAmount: "step_amount: [0.1, 0.01, 0.001]",
+	AxisInput:      "input: {from: -2, to: 2, step: 0.5}",
+	AxisGoal:       "goal: [0.8, -1]",
+	AxisWeight:     "weight: 0.5",
+}
+
+func (p *parser) hasKey(m *yaml.Node, name string) bool {
+	for i := 0; i < len(m.Content); i += 2 {
+		if m.Content[i].Value == name {
+			return true
+		}
+	}
+	return false
+}
+
+// axis reads one axis: a number, a list of numbers, or a range.
+func (p *parser) axis(name string, n *yaml.Node) ([]float64, bool) {
+	var (
+		values []float64
+		nodes  []*yaml.Node // where each value was written, for error messages
+	)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		f, ok := p.number(n, name)
+		if !ok {
+			return nil, false
+		}
+		values, nodes = []float64{f}, []*yaml.Node{n}
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			p.fail(n, "list at least one value, e.g. "+axisExample[name], "%s: empty list", name)
+			return nil, false
+		}
+		ok := true
+		for _, item := range n.Content {
+			item = resolve(item)
+			f, good := p.number(item, name)
+			ok = ok && good
+			values, nodes = append(values, f), append(nodes, item)
+		}
+		if !ok {
+			return nil, false
+		}
+		if len(values) > MaxAxisValues {
+			p.fail(n, "split the sweep into several files", "%s: more than %d values", name, MaxAxisValues)
+			return nil, false
+		}
+	case yaml.MappingNode:
+		vs, ok := p.rangeAxis(name, n)
+		if !ok {
+			return nil, false
+		}
+		values = vs
+		for range vs {
+			nodes = append(nodes, n)
+		}
+	default:
+		p.fail(n, "write a number, a list such as [0.1, 0.01] or a range such as {from: 1, to: 2, step: 0.5}",
+			"%s: want a number, a list or a range, got %s", name, describe(n))
+		return nil, false
+	}
+
+	seen := make(map[float64]int, len(values))
+	for i, v := range values {
+		if (name == AxisAlpha || name == AxisStepAmount) && v <= 0 {
+			p.fail(nodes[i], fmt.Sprintf("%s is the size of a learning step; it must be > 0 (0 learns nothing)", name),
+				"%s: %s is not positive", name, formatFloat(v))
+			return nil, false
+		}
+		if j, dup := seen[v]; dup {
+			p.fail(nodes[i], "list each value once",
+				"%s: %s appears twice (values %d and %d)", name, formatFloat(v), j+1, i+1)
+			return nil, false
+		}
+		seen[v] = i
+	}
+	return values, true
+}
+
+// rangeAxis reads {from, to, step} (linear) or {from, to, per_decade} (log).
+func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
+	hint := "a range is {from: A, to: B, step: S} (linear) or {from: A, to: B, per_decade: K} (log)"
+	var from, to, step *float64
+	perDecade := 0
+	var stepNode, perDecadeNode *yaml.Node
+	before := len(p.errs)
+	for key, val := range p.fields(n, name+": ", rangeFields, hint) {
+		switch key.Value {
+		case "from", "to", "step":
+			f, ok := p.number(val, name+"."+key.Value)
+			if !ok {
+				continue
+			}
+			switch key.Value {
+			case "from":
+				from = &f
+			case "to":
+				to = &f
+			case "step":
+				step, stepNode = &f, val
+			}
+		case "per_decade":
+			k, ok := p.integer(val, name+".per_decade", 1, MaxAxisValues)
+			if !ok {
+				continue
+			}
+			perDecade, perDecadeNode = k, val
+		}
+	}
+	if len(p.errs) > before {
+		return nil, false // a field of the range is wrong, and already reported
+	}
+	switch {
+	case from == nil || to == nil:
+		p.fail(n, hint, "%s: a range needs both from and to", name)
+		return nil, false
+	case step != nil && perDecadeNode != nil:
+		p.fail(perDecadeNode, hint, "%s: give step (linear) or per_decade (log), not both", name)
+		return nil, false
+	case step == nil && perDecadeNode == nil:
+		p.fail(n, hint, "%s: a range needs step (linear) or per_decade (log)", name)
+		return nil, false
+	case step != nil:
+		if *step <= 0 {
+			p.fail(stepNode, "step is the distance between values; the range runs from from to to whichever way they lie",
+				"%s: step %s is not positive", name, formatFloat(*step))
+			return nil, false
+		}
+		vs, err := linearRange(*from, *to, *step)
+		if err != nil {
+			p.fail(n, err.hint, "%s: %s", name, err.msg)
+			return nil, false
+		}
+		return vs, true
+	default:
+		vs, err := logRange(*from, *to, perDecade)
+		if err != nil {
+			p.fail(n, err.hint, "%s: %s", name, err.msg)
+			return nil, false
+		}
+		return vs, true
+	}
+}
+
+// number reads a finite float64 from a YAML int or float.
+func (p *parser) number(n *yaml.Node, what string) (float64, bool) {
+	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") {
+		p.fail(n, "write a plain number such as 0.5, 1e-3 or -2 (without quotes)",
+			"%s: want a number, got %s", what, describe(n))
+		return 0, false
+	}
+	var f float64
+	if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		p.fail(n, "values must be finite numbers within ±1.8e308; .inf and .nan are not allowed",
+			"%s: %s is not a finite number", what, n.Value)
+		return 0, false
+	}
+	return f, true
+}
+
+// integer reads a whole number in [lo, hi]; 1e3 counts as one.
+func (p *parser) integer(n *yaml.Node, what string, lo, hi int) (int, bool) {
+	f, ok := p.number(n, what)
+	if !ok {
+		return 0, false
+	}
+	if f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
+		p.fail(n, fmt.Sprintf("%s is a whole number from %d to %d", what, lo, hi),
+			"%s: %s is out of range", what, n.Value)
+		return 0, false
+	}
+	return int(f), true
+}
+
+// describe says what a node is, for "want X, got Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing (null)"
+		case "!!str":
+			return fmt.Sprintf("the text %q", n.Value)
+		case "!!bool":
+			return "the boolean " + n.Value
+		}
+		return n.Value
+	}
+	return "an empty value"
+}
+
+// resolve follows YAML aliases (*name) to the node they stand for.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// formatFloat prints a float the shortest way that reads back the same.
+func formatFloat(f float64) string {
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

@@ -1,0 +1,174 @@
+// Package grid turns a sweep file (YAML) into a Spec: the settings of a sweep
+// and the values of each axis, from which every config of the cartesian
+// product can be produced by its index without holding the grid in memory.
+//
+// Axis values are the decimals a person would write: a linear axis from -2 to
+// 2 in steps of 0.1 yields 0.3, never 0.30000000000000004, and the decade
+// points of a log axis are exactly 10, 1, 0.1, ... so that a query such as
+// WHERE alpha = 0.01 AND input = 0.3 finds its rows.
+package grid
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"iter"
+	"math"
+)
+
+// Method names a learning rule.
+type Method string
+
+// The learning rules a sweep can run.
+const (
+	GradientDescent Method = "gradient_descent"
+	HotCold         Method = "hot_cold"
+)
+
+// Axis names, in the order in which a sweep varies them (the first is the
+// outermost loop of the cartesian product).
+const (
+	AxisAlpha      = "alpha"
+	AxisStepAmount = "step_amount"
+	AxisInput      = "input"
+	AxisGoal       = "goal"
+	AxisWeight     = "weight"
+)
+
+// Defaults for the settings a sweep file may leave out.
+const (
+	DefaultIterations = 1000
+	DefaultTolerance  = 1e-10
+	DefaultDivergence = 1e12
+)
+
+// Limits on what a sweep file may ask for. They keep a typo (iterations:
+// 1e12) from filling the disk before anyone notices.
+const (
+	MaxIterations  = 10_000_000
+	MaxAxisValues  = 1_000_000
+	MaxTotalConfig = 1 << 40
+)
+
+// Limits holds the settings that decide when a run stops.
+type Limits struct {
+	Iterations int     // most trace rows per run
+	Tolerance  float64 // converged when error < Tolerance
+	Divergence float64 // diverged when error > Divergence or not finite
+}
+
+// Axis is one dimension of the grid: its name and its values in sweep order.
+type Axis struct {
+	Name   string
+	Values []float64
+}
+
+// Spec is a parsed, validated sweep file.
+type Spec struct {
+	Name   string
+	Method Method
+	Limits Limits
+	// Axes are the rate axis (alpha or step_amount), input, goal and weight,
+	// always in that order.
+	Axes []Axis
+	// Source is the YAML text as given, stored with the results.
+	Source []byte
+}
+
+// Config is one point of the grid: everything a run needs.
+type Config struct {
+	// Index is the config's position in the sweep order, 0-based; a sweep's
+	// configs are identified by it when a sweep is resumed.
+	Index  int64
+	Method Method
+	// Rate is alpha for gradient descent and step_amount for hot_cold.
+	Rate   float64
+	Input  float64
+	Goal   float64
+	Weight float64
+	Limits Limits
+}
+
+// RateAxis is the name of the axis that holds the learning rate of a method:
+// alpha for gradient descent, step_amount for hot_cold.
+func (m Method) RateAxis() string {
+	if m == HotCold {
+		return AxisStepAmount
+	}
+	return AxisAlpha
+}
+
+// Len returns the number of configs in the grid.
+func (s *Spec) Len() int64 {
+	n := int64(1)
+	for _, a := range s.Axes {
+		n *= int64(len(a.Values))
+	}
+	return n
+}
+
+// Config returns the config at index i of the sweep order (0 <= i < Len()).
+func (s *Spec) Config(i int64) Config {
+	var v [4]float64
+	rest := i
+	for k := len(s.Axes) - 1; k >= 0; k-- {
+		n := int64(len(s.Axes[k].Values))
+		v[k] = s.Axes[k].Values[rest%n]
+		rest /= n
+	}
+	return Config{
+		Index:  i,
+		Method: s.Method,
+		Rate:   v[0],
+		Input:  v[1],
+		Goal:   v[2],
+		Weight: v[3],
+		Limits: s.Limits,
+	}
+}
+
+// Configs yields every config of the grid in sweep order, computing each from
+// its index so that the grid is never held in memory whole.
+func (s *Spec) Configs() iter.Seq[Config] {
+	return func(yield func(Config) bool) {
+		n := s.Len()
+		for i := int64(0); i < n; i++ {
+			if !yield(s.Config(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Fingerprint returns a hash of everything that decides a sweep's results:
+// name, method, limits and the exact bits of every axis value. Two sweep files
+// with the same fingerprint produce the same runs, so re-running one into a
+// database that already holds the other resumes it instead of starting over.
+// Comments and formatting of the YAML do not change it.
+func (s *Spec) Fingerprint() string {
+	h := sha256.New()
+	var buf [8]byte
+	putString := func(x string) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(x)))
+		h.Write(buf[:])
+		h.Write([]byte(x))
+	}
+	putFloat := func(x float64) {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x))
+		h.Write(buf[:])
+	}
+	putString("sweep/v1")
+	putString(s.Name)
+	putString(string(s.Method))
+	putFloat(float64(s.Limits.Iterations))
+	putFloat(s.Limits.Tolerance)
+	putFloat(s.Limits.Divergence)
+	for _, a := range s.Axes {
+		putString(a.Name)
+		putFloat(float64(len(a.Values)))
+		for _, v := range a.Values {
+			putFloat(v)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,40 @@
+package runner
+
+import "fmt"
+
+// Verdict is what a run is judged to be; DOMAIN.md defines each.
+type Verdict uint8
+
+// The verdicts, in the order in which reports list them.
+const (
+	Converged   Verdict = iota // error < tolerance
+	Diverged                   // error > divergence bound, or not finite
+	Oscillating                // the weight came back to its value of two steps before
+	Stalled                    // the weight stopped changing while error >= tolerance
+	Unfinished                 // the iteration budget ran out first
+
+	NumVerdicts = 5 // how many verdicts there are
+)
+
+// Verdicts lists every verdict in report order.
+var Verdicts = []Verdict{Converged, Diverged, Oscillating, Stalled, Unfinished}
+
+var verdictNames = [...]string{"converged", "diverged", "oscillating", "stalled", "unfinished"}
+
+// String returns the verdict's name as stored in the database.
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return fmt.Sprintf("Verdict(%d)", v)
+}
+
+// ParseVerdict returns the verdict with the given name, or an error.
+func ParseVerdict(name string) (Verdict, error) {
+	for i, n := range verdictNames {
+		if n == name {
+			return Verdict(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown verdict %q", name)
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"sweep/internal/grid"
+	"sweep/internal/runner"
+)
+
+// Sweep is a sweep recorded in the database and what of it is stored.
+type Sweep struct {
+	ID      int64
+	Configs int64 // configs in the grid
+	// Done reports whether the config with the given index is stored.
+	Done func(index int64) bool
+	// Stored is how many configs were stored before this run began.
+	Stored int64
+}
+
+// Sweep statuses as stored in sweeps.status.
+const (
+	StatusRunning     = "running"
+	StatusInterrupted = "interrupted"
+	StatusFailed      = "failed"
+	StatusDone        = "done"
+)
+
+func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// StartSweep records spec as a running sweep, or, when the database already
+// holds a sweep with the same fingerprint, marks that one running again and
+// reports which of its configs are stored, so that only the missing ones are
+// run.
+func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*Sweep, error) {
+	sw := &Sweep{Configs: spec.Len()}
+	err := s.db.QueryRowContext(ctx, `
+		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, started_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
+		RETURNING id`,
+		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs, now(), StatusRunning,
+	).Scan(&sw.ID)
+	if err != nil {
+		return nil, fmt.Errorf("record sweep in %s: %w", s.path, err)
+	}
+	done := make([]uint64, (sw.Configs+63)/64)
+	rows, err := s.db.QueryContext(ctx, "SELECT config_index FROM runs WHERE sweep_id = ?", sw.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int64
+		if err := rows.Scan(&i); err != nil {
+			return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
+		}
+		if i >= 0 && i < sw.Configs {
+			done[i/64] |= 1 << (i % 64)
+			sw.Stored++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
+	}
+	sw.Done = func(i int64) bool { return done[i/64]&(1<<(i%64)) != 0 }
+	return sw, nil
+}
+
+// FinishSweep records how a run of the sweep ended: done when every config
+// is stored (whoever stored it), otherwise status.
+func (s *Store) FinishSweep(ctx context.Context, id int64, status string) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE sweeps SET
+			status = CASE WHEN (SELECT count(*) FROM runs WHERE sweep_id = sweeps.id) = configs THEN 'done' ELSE ? END,
+			finished_at = CASE WHEN (SELECT count(*) FROM runs WHERE sweep_id = sweeps.id) = configs THEN ? END
+		WHERE id = ?`, status, now(), id)
+	if err != nil {
+		return fmt.Errorf("record end of sweep in %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// RateCounts is how many runs of a sweep at one learning rate (alpha or
+// step_amount) ended in each verdict.
+type RateCounts struct {
+	Rate   float64
+	Counts [runner.NumVerdicts]int64 // indexed by runner.Verdict
+}
+
+// Summary returns the verdict counts of a sweep per learning rate, in sweep
+// order, and the number of runs stored.
+func (s *Store) Summary(ctx context.Context, id int64) ([]RateCounts, int64, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT coalesce(alpha, step_amount), verdict, count(*), min(config_index)
+		FROM runs WHERE sweep_id = ?
+		GROUP BY 1, 2 ORDER BY 4`, id)
+	if err != nil {
+		return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var (
+		out   []RateCounts
+		index = map[float64]int{}
+		total int64
+	)
+	for rows.Next() {
+		var (
+			rate, first sql.NullFloat64
+			name        string
+			n           int64
+		)
+		if err := rows.Scan(&rate, &name, &n, &first); err != nil {
+			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+		}
+		v, err := runner.ParseVerdict(name)
+		if err != nil {
+			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+		}
+		i, ok := index[rate.Float64]
+		if !ok {
+			i = len(out)
+			index[rate.Float64] = i
+			out = append(out, RateCounts{Rate: rate.Float64})
+		}
+		out[i].Counts[v] += n
+		total += n
+	}
+	return out, total, rows.Err()
+}
