@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -44,9 +45,31 @@ func (p *parser) fail(n *yaml.Node, hint, format string, args ...any) {
 	p.errs = append(p.errs, e)
 }
 
-// yamlLine finds the line number in the messages of yaml.v3, which has no
-// typed syntax error: "yaml: line 3: mapping values are not allowed ...".
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var (
+	yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+	// parserProblem matches the messages of yaml.v3's parser (as opposed to
+	// its scanner), whose line numbers it reports 0-based.
+	parserProblem = regexp.MustCompile(`^did not find expected (<document start>|node content|key|'-' indicator|',' or '[\]}]')$`)
+)
+
+// syntaxErrorLine turns a yaml.v3 syntax error, which is an untyped error
+// such as "yaml: line 3: did not find expected key", into a 1-based line and
+// the problem. yaml.v3 numbers lines 1-based for scanner errors, 0-based for
+// parser errors (where the line is that of the construct left open), and
+// leaves the number out for line 0.
+func syntaxErrorLine(text string) (line int, msg string) {
+	msg = strings.TrimPrefix(text, "yaml: ")
+	m := yamlLine.FindStringSubmatch(text)
+	if m == nil {
+		return 1, msg
+	}
+	line, _ = strconv.Atoi(m[1])
+	msg = strings.TrimPrefix(text, m[0])
+	if parserProblem.MatchString(msg) {
+		line++
+	}
+	return line, msg
+}
 
 func (p *parser) parse(data []byte) *Spec {
 	if p.tabs(data) {
@@ -54,15 +77,9 @@ func (p *parser) parse(data []byte) *Spec {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg, line := err.Error(), 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = strings.TrimPrefix(msg, m[0])
-		} else {
-			msg = strings.TrimPrefix(msg, "yaml: ")
-		}
+		line, msg := syntaxErrorLine(err.Error())
 		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: "not valid YAML: " + msg,
-			Hint: "check the indentation and the colons near that line; experiments/alpha.yaml is a working example"})
+			Hint: "check the indentation, colons and brackets from that line on; experiments/alpha.yaml is a working example"})
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -94,7 +111,7 @@ func (p *parser) parse(data []byte) *Spec {
 			methodNode = val
 			if val.Kind != yaml.ScalarNode || !contains(methods, val.Value) {
 				p.fail(val, p.suggest(val, methods, "method is gradient_descent or hot_cold"),
-					"method: unknown learning rule %s", describe(val))
+					"method: unknown learning rule %s", quoted(val))
 				continue
 			}
 			spec.Method = Method(val.Value)
@@ -384,6 +401,13 @@ func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
 
 // number reads a finite float64 from a YAML int or float.
 func (p *parser) number(n *yaml.Node, what string) (float64, bool) {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.ShortTag() == "!!str" {
+		// yaml.v3 resolves a plain 1e400 to text because it overflows.
+		if _, err := strconv.ParseFloat(n.Value, 64); errors.Is(err, strconv.ErrRange) {
+			p.fail(n, "values must be finite numbers within ±1.8e308", "%s: %s is not a finite number", what, n.Value)
+			return 0, false
+		}
+	}
 	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") {
 		p.fail(n, "write a plain number such as 0.5, 1e-3 or -2 (without quotes)",
 			"%s: want a number, got %s", what, describe(n))
@@ -431,6 +455,14 @@ func describe(n *yaml.Node) string {
 		return n.Value
 	}
 	return "an empty value"
+}
+
+// quoted returns a scalar's text in quotes, or what the node is.
+func quoted(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
+		return strconv.Quote(n.Value)
+	}
+	return describe(n)
 }
 
 // resolve follows YAML aliases (*name) to the node they stand for.

@@ -25,7 +25,6 @@ const (
 // SQLite parses and plans the statement once for all of them.
 const traceRowsPerInsert = 64
 
-
 // Write stores every result received from results until the channel is
 // closed, into the sweep with the given id. A run's row and all its trace
 // rows are written in one transaction; a result whose config is already

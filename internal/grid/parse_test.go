@@ -1,0 +1,262 @@
+package grid
+
+import (
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func mustParse(t *testing.T, text string) *Spec {
+	t.Helper()
+	spec, err := Parse("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return spec
+}
+
+func TestParseIssueExample(t *testing.T) {
+	spec := mustParse(t, `
+name: alpha                 # stored with the results
+method: gradient_descent    # or hot_cold
+iterations: 1000            # most steps per run
+tolerance: 1e-10            # converged when error < tolerance
+divergence: 1e12            # diverged when error > divergence, or not finite
+grid:                       # the sweep is the cartesian product of these axes
+  alpha: {from: 10, to: 0.0001, per_decade: 4}   # log-spaced, both ends included
+  input: {from: -2, to: 2, step: 0.5}             # linear, both ends included
+  goal: [0.8, -1]                                 # a list
+  weight: 0.5                                     # one value
+`)
+	if got, want := spec.Name, "alpha"; got != want {
+		t.Errorf("Name = %q, want %q", got, want)
+	}
+	if got, want := spec.Method, GradientDescent; got != want {
+		t.Errorf("Method = %q, want %q", got, want)
+	}
+	if got, want := spec.Limits, (Limits{Iterations: 1000, Tolerance: 1e-10, Divergence: 1e12}); got != want {
+		t.Errorf("Limits = %+v, want %+v", got, want)
+	}
+	wantAxes := []Axis{
+		{AxisAlpha, []float64{10, 5.62341325190349, 3.16227766016838, 1.77827941003892, 1,
+			0.562341325190349, 0.316227766016838, 0.177827941003892, 0.1,
+			0.0562341325190349, 0.0316227766016838, 0.0177827941003892, 0.01,
+			0.00562341325190349, 0.00316227766016838, 0.00177827941003892, 0.001,
+			0.000562341325190349, 0.000316227766016838, 0.000177827941003892, 0.0001}},
+		{AxisInput, []float64{-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2}},
+		{AxisGoal, []float64{0.8, -1}},
+		{AxisWeight, []float64{0.5}},
+	}
+	if len(spec.Axes) != len(wantAxes) {
+		t.Fatalf("got %d axes, want %d", len(spec.Axes), len(wantAxes))
+	}
+	for i, want := range wantAxes {
+		if got := spec.Axes[i]; got.Name != want.Name || !slices.Equal(got.Values, want.Values) {
+			t.Errorf("axis %d = %s %v,\nwant %s %v", i, got.Name, got.Values, want.Name, want.Values)
+		}
+	}
+	if got, want := spec.Len(), int64(21*9*2); got != want {
+		t.Errorf("Len = %d, want %d", got, want)
+	}
+}
+
+// TestDecimalAxes checks that axis values are the decimals a person writes,
+// so that WHERE input = 0.3 finds its rows.
+func TestDecimalAxes(t *testing.T) {
+	tests := []struct {
+		name string
+		axis string
+		want []float64
+	}{
+		{"tenths", "{from: 0, to: 0.6, step: 0.1}", []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6}},
+		{"downwards", "{from: 0.3, to: -0.3, step: 0.1}", []float64{0.3, 0.2, 0.1, 0, -0.1, -0.2, -0.3}},
+		{"thousandths across zero", "{from: -0.002, to: 0.001, step: 0.001}", []float64{-0.002, -0.001, 0, 0.001}},
+		{"one point", "{from: 0.7, to: 0.7, step: 0.1}", []float64{0.7}},
+		{"exponent notation", "{from: 1e-3, to: 3e-3, step: 1e-3}", []float64{0.001, 0.002, 0.003}},
+		{"log decades exact", "{from: 1, to: 1e-6, per_decade: 1}", []float64{1, 0.1, 0.01, 0.001, 0.0001, 1e-05, 1e-06}},
+		{"log upwards", "{from: 0.01, to: 100, per_decade: 2}", []float64{0.01, 0.0316227766016838, 0.1, 0.316227766016838, 1, 3.16227766016838, 10, 31.6227766016838, 100}},
+		{"log off the decades", "{from: 3, to: 300, per_decade: 1}", []float64{3, 30, 300}},
+		{"list keeps its order", "[0.8, -1, 0]", []float64{0.8, -1, 0}},
+		{"one value", "-0.25", []float64{-0.25}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := mustParse(t, "method: gradient_descent\ngrid:\n  alpha: 1\n  input: "+tt.axis+"\n  goal: 0\n  weight: 0\n")
+			if got := spec.Axes[1].Values; !slices.Equal(got, tt.want) {
+				t.Errorf("input = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultsAndHotCold(t *testing.T) {
+	spec := mustParse(t, "method: hot_cold\ngrid: {step_amount: [0.1, 0.01], input: 0.5, goal: 0.8, weight: 0.5}\n")
+	if got, want := spec.Name, "test"; got != want {
+		t.Errorf("Name = %q, want the file name %q", got, want)
+	}
+	if got, want := spec.Limits, (Limits{DefaultIterations, DefaultTolerance, DefaultDivergence}); got != want {
+		t.Errorf("Limits = %+v, want the defaults %+v", got, want)
+	}
+	if got, want := spec.Axes[0].Name, AxisStepAmount; got != want {
+		t.Errorf("rate axis = %q, want %q", got, want)
+	}
+}
+
+func TestConfigOrder(t *testing.T) {
+	spec := mustParse(t, "method: gradient_descent\ngrid:\n  alpha: [1, 0.1]\n  input: [1, 2, 3]\n  goal: [0, 1]\n  weight: 0.5\n")
+	var got [][4]float64
+	for c := range spec.Configs() {
+		if c.Index != int64(len(got)) {
+			t.Fatalf("config %d has index %d", len(got), c.Index)
+		}
+		if c2 := spec.Config(c.Index); c2 != c {
+			t.Fatalf("Config(%d) = %+v, Configs gave %+v", c.Index, c2, c)
+		}
+		got = append(got, [4]float64{c.Rate, c.Input, c.Goal, c.Weight})
+	}
+	want := [][4]float64{
+		{1, 1, 0, 0.5}, {1, 1, 1, 0.5}, {1, 2, 0, 0.5}, {1, 2, 1, 0.5}, {1, 3, 0, 0.5}, {1, 3, 1, 0.5},
+		{0.1, 1, 0, 0.5}, {0.1, 1, 1, 0.5}, {0.1, 2, 0, 0.5}, {0.1, 2, 1, 0.5}, {0.1, 3, 0, 0.5}, {0.1, 3, 1, 0.5},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("configs =\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	base := "method: gradient_descent\ngrid:\n  alpha: [1, 0.1]\n  input: 1\n  goal: 0\n  weight: 0.5\n"
+	fp := mustParse(t, base).Fingerprint()
+	same := "# a comment\nmethod: gradient_descent   # rule\ngrid: {alpha: [1, 0.1], input: 1, goal: 0, weight: 0.5}\n"
+	if got := mustParse(t, same).Fingerprint(); got != fp {
+		t.Errorf("comments and layout changed the fingerprint")
+	}
+	for _, changed := range []string{
+		strings.Replace(base, "[1, 0.1]", "[1, 0.01]", 1),
+		strings.Replace(base, "[1, 0.1]", "[0.1, 1]", 1),
+		base + "iterations: 999\n",
+		base + "name: other\n",
+	} {
+		if mustParse(t, changed).Fingerprint() == fp {
+			t.Errorf("fingerprint did not change for:\n%s", changed)
+		}
+	}
+}
+
+func TestExperimentsParse(t *testing.T) {
+	files, _ := os.ReadDir("../../experiments")
+	if len(files) < 3 {
+		t.Fatalf("found %d files in experiments/, want at least alpha, book and hot_cold", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile("../../experiments/" + f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(f.Name(), data); err != nil {
+			t.Errorf("%s: %v", f.Name(), err)
+		}
+	}
+}
+
+// TestParseErrors checks that each mistake is reported at its place, says
+// what is wrong and hints at the fix.
+func TestParseErrors(t *testing.T) {
+	const ok = "method: gradient_descent\ngrid:\n  alpha: 0.1\n  input: 1\n  goal: 0.8\n  weight: 0.5\n"
+	tests := []struct {
+		name, text string
+		want       string // the first error, as printed
+		hint       string // part of its hint
+	}{
+		{"empty file", "", "test.yaml: the sweep file is empty", "method: and grid:"},
+		{"only a comment", "# nothing\n", "test.yaml: the sweep file is empty", "method: and grid:"},
+		{"not a mapping", "- 1\n- 2\n", "test.yaml:1:1: the sweep file must be a mapping of fields, not a list", "top level"},
+		{"malformed YAML", "method: gradient_descent\ngrid: [1, 2\n", "test.yaml:2: not valid YAML: did not find expected ',' or ']'", "indentation"},
+		{"bad indentation", "method: gradient_descent\ngrid:\n  alpha: 0.1\n input: 1\n", "test.yaml:4: not valid YAML: did not find expected key", "indentation"},
+		{"mapping in a value on line 1", "method: a: b\n", "test.yaml:1: not valid YAML: mapping values are not allowed in this context", "colons"},
+		{"unclosed quote", "method: gradient_descent\nname: 'x\n", "test.yaml:2: not valid YAML: found unexpected end of stream", "indentation"},
+		{"tab indentation", "method: gradient_descent\ngrid:\n\talpha: 0.1\n", "test.yaml:3:1: tab in indentation", "spaces only"},
+		{"misspelled field", "metod: gradient_descent\n" + ok[25:], `test.yaml:1:1: unknown field "metod"`, `did you mean "method"?`},
+		{"misspelled axis", strings.Replace(ok, "alpha", "aplha", 1), `test.yaml:3:3: grid: unknown field "aplha"`, `did you mean "alpha"?`},
+		{"unknown field", ok + "colour: red\n", `test.yaml:7:1: unknown field "colour"`, "the fields of a sweep file are name, method"},
+		{"field twice", ok + "method: hot_cold\n", `test.yaml:7:1: field "method" given twice`, "once"},
+		{"unknown method", strings.Replace(ok, "gradient_descent", "gradient_decent", 1), `test.yaml:1:9: method: unknown learning rule "gradient_decent"`, `did you mean "gradient_descent"?`},
+		{"missing method", ok[25:], "test.yaml:1:1: missing field method", "method: hot_cold"},
+		{"missing grid", "method: gradient_descent\n", "test.yaml:1:1: missing field grid", "alpha (or step_amount)"},
+		{"missing axis", strings.Replace(ok, "  goal: 0.8\n", "", 1), "test.yaml:3:3: grid: missing axis goal", "goal: [0.8, -1]"},
+		{"axis of the other method", strings.Replace(ok, "alpha", "step_amount", 1), "test.yaml:3:3: grid: step_amount does not apply to method gradient_descent", "sweeps alpha"},
+		{"text for a number", strings.Replace(ok, "0.8", `"0.8"`, 1), `test.yaml:5:9: goal: want a number, got the text "0.8"`, "without quotes"},
+		{"boolean for a number", strings.Replace(ok, "0.8", "yes", 1), `test.yaml:5:9: goal: want a number, got the text "yes"`, "plain number"},
+		{"null value", strings.Replace(ok, "0.8", "", 1), `test.yaml:5:8: goal: want a number, got nothing (null)`, "plain number"},
+		{"NaN", strings.Replace(ok, "0.8", ".nan", 1), "test.yaml:5:9: goal: .nan is not a finite number", ".inf and .nan are not allowed"},
+		{"infinity in a list", strings.Replace(ok, "0.8", "[1, -.inf]", 1), "test.yaml:5:13: goal: -.inf is not a finite number", "finite"},
+		{"too large", strings.Replace(ok, "0.8", "1e400", 1), "test.yaml:5:9: goal: 1e400 is not a finite number", "1.8e308"},
+		{"empty list", strings.Replace(ok, "0.8", "[]", 1), "test.yaml:5:9: goal: empty list", "at least one value"},
+		{"duplicate value", strings.Replace(ok, "0.8", "[0.8, 1, 0.80]", 1), "test.yaml:5:18: goal: 0.8 appears twice (values 1 and 3)", "once"},
+		{"zero alpha", strings.Replace(ok, "alpha: 0.1", "alpha: 0", 1), "test.yaml:3:10: alpha: 0 is not positive", "must be > 0"},
+		{"negative alpha in a range", strings.Replace(ok, "alpha: 0.1", "alpha: {from: -1, to: 1, step: 1}", 1), "test.yaml:3:10: alpha: -1 is not positive", "must be > 0"},
+		{"zero step", strings.Replace(ok, "input: 1", "input: {from: 0, to: 1, step: 0}", 1), "test.yaml:4:33: input: step 0 is not positive", "distance"},
+		{"negative step", strings.Replace(ok, "input: 1", "input: {from: 1, to: 0, step: -0.5}", 1), "test.yaml:4:33: input: step -0.5 is not positive", "whichever way"},
+		{"range misses its end", strings.Replace(ok, "input: 1", "input: {from: 0, to: 1, step: 0.3}", 1), "test.yaml:4:10: input: from 0 in steps of 0.3 never reaches 1 (the last value would be 0.9)", "use to: 0.9"},
+		{"log range misses its end", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.003, per_decade: 2}", 1), "test.yaml:3:10: alpha: from 1 to 0.003 is not a whole number of steps at 2 per decade (5.05 steps)", "use to: 0.00316227766016838"},
+		{"log range through zero", strings.Replace(ok, "input: 1", "input: {from: -1, to: 1, per_decade: 2}", 1), "test.yaml:4:10: input: a log range needs from and to > 0, got from -1 to 1", "linear range"},
+		{"per_decade 0", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.01, per_decade: 0}", 1), "test.yaml:3:42: alpha.per_decade: 0 is out of range", "whole number from 1"},
+		{"fractional per_decade", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.01, per_decade: 2.5}", 1), "test.yaml:3:42: alpha.per_decade: 2.5 is out of range", "whole number"},
+		{"step and per_decade", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.01, step: 0.01, per_decade: 2}", 1), "test.yaml:3:54: alpha: give step (linear) or per_decade (log), not both", "linear"},
+		{"range without to", strings.Replace(ok, "input: 1", "input: {from: 0, step: 1}", 1), "test.yaml:4:10: input: a range needs both from and to", "{from: A, to: B, step: S}"},
+		{"misspelled range field", strings.Replace(ok, "input: 1", "input: {from: 0, to: 1, stpe: 1}", 1), `test.yaml:4:27: input: unknown field "stpe"`, `did you mean "step"?`},
+		{"iterations 0", ok + "iterations: 0\n", "test.yaml:7:13: iterations: 0 is out of range", "from 1 to 10000000"},
+		{"absurd iterations", ok + "iterations: 1e12\n", "test.yaml:7:13: iterations: 1e12 is out of range", "from 1 to 10000000"},
+		{"zero tolerance", ok + "tolerance: 0\n", "test.yaml:7:12: tolerance: 0 is not positive", "error < tolerance"},
+		{"divergence below tolerance", ok + "tolerance: 1\ndivergence: 0.5\n", "test.yaml:8:13: divergence 0.5 must be greater than tolerance 1", "far above tolerance"},
+		{"empty name", ok + "name: ''\n", `test.yaml:7:7: name: want a non-empty text, got the text ""`, "short name"},
+		{"grid not a mapping", "method: gradient_descent\ngrid: [1, 2]\n", "test.yaml:2:7: grid: want a mapping of axes, got a list", "one axis per line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tt.text))
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("Parse = %v, want an Errors", err)
+			}
+			if got := errs[0].Error(); got != tt.want {
+				t.Errorf("error = %q\n      want %q", got, tt.want)
+			}
+			if !strings.Contains(errs[0].Hint, tt.hint) {
+				t.Errorf("hint = %q, want it to contain %q", errs[0].Hint, tt.hint)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryError(t *testing.T) {
+	_, err := Parse("test.yaml", []byte("method: gradient_descent\ncolour: red\ngrid:\n  alpha: 0\n  input: x\n  goal: 0\n  weight: 0\n"))
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse = %v, want Errors", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`test.yaml:2:1: unknown field "colour"`,
+		`test.yaml:4:10: alpha: 0 is not positive`,
+		`test.yaml:5:10: input: want a number, got the text "x"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	for _, tt := range []struct{ word, want string }{
+		{"aplha", "alpha"}, {"imput", "input"}, {"wieght", "weight"}, {"step_amout", "step_amount"},
+		{"goals", "goal"}, {"banana", ""}, {"x", ""},
+	} {
+		if got := didYouMean(tt.word, axisNames); got != tt.want {
+			t.Errorf("didYouMean(%q) = %q, want %q", tt.word, got, tt.want)
+		}
+	}
+}

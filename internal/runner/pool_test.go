@@ -1,0 +1,99 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"sweep/internal/grid"
+)
+
+func testSpec(t *testing.T) *grid.Spec {
+	t.Helper()
+	spec, err := grid.Parse("pool.yaml", []byte(`
+method: gradient_descent
+iterations: 100
+grid:
+  alpha: {from: 1, to: 0.01, per_decade: 10}
+  input: {from: -1, to: 1, step: 0.25}
+  goal: [0.8, 0]
+  weight: 0.5
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
+func TestSweepEmitsEveryConfigOnce(t *testing.T) {
+	spec := testSpec(t)
+	for _, jobs := range []int{1, 3, 8} {
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		err := Sweep(context.Background(), spec.Configs(), jobs, func(_ context.Context, r *Result) error {
+			want, _ := Run(r.Config, nil)
+			if len(r.Trace) != len(want) || r.Prediction == nil {
+				t.Errorf("config %d: result differs from a direct run", r.Config.Index)
+			}
+			mu.Lock()
+			seen[r.Config.Index]++
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("jobs %d: %v", jobs, err)
+		}
+		if got, want := int64(len(seen)), spec.Len(); got != want {
+			t.Errorf("jobs %d: %d configs emitted, want %d", jobs, got, want)
+		}
+		for i, n := range seen {
+			if n != 1 {
+				t.Errorf("jobs %d: config %d emitted %d times", jobs, i, n)
+			}
+		}
+	}
+}
+
+func TestSweepStopsOnEmitError(t *testing.T) {
+	spec := testSpec(t)
+	boom := errors.New("disk full")
+	var mu sync.Mutex
+	emitted := 0
+	err := Sweep(context.Background(), spec.Configs(), 2, func(context.Context, *Result) error {
+		mu.Lock()
+		defer mu.Unlock()
+		emitted++
+		if emitted == 5 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Sweep = %v, want %v", err, boom)
+	}
+	if emitted >= int(spec.Len()) {
+		t.Errorf("all %d configs were emitted after the sink failed", emitted)
+	}
+}
+
+func TestSweepCanceled(t *testing.T) {
+	spec := testSpec(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	emitted := 0
+	err := Sweep(ctx, spec.Configs(), 2, func(context.Context, *Result) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if emitted++; emitted == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sweep = %v, want context.Canceled", err)
+	}
+	if emitted >= int(spec.Len()) {
+		t.Errorf("all %d configs were emitted after cancel", emitted)
+	}
+}
