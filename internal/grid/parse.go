@@ -35,6 +35,9 @@ func Parse(file string, data []byte) (*Spec, error) {
 type parser struct {
 	file string
 	errs Errors
+	// misspelled holds the names that a "did you mean" has offered, so
+	// that the same mistake is not reported again as a missing field.
+	misspelled map[string]bool
 }
 
 func (p *parser) fail(n *yaml.Node, hint, format string, args ...any) {
@@ -98,7 +101,7 @@ func (p *parser) parse(data []byte) *Spec {
 		Name:   strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file)),
 		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
 	}
-	var methodNode, gridNode, divergenceNode *yaml.Node
+	var methodNode, gridKey, gridNode, divergenceNode *yaml.Node
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
 		switch key.Value {
 		case "name":
@@ -134,7 +137,7 @@ func (p *parser) parse(data []byte) *Spec {
 				divergenceNode = val
 			}
 		case "grid":
-			gridNode = val
+			gridKey, gridNode = key, val
 		}
 	}
 	if spec.Limits.Divergence <= spec.Limits.Tolerance {
@@ -142,16 +145,18 @@ func (p *parser) parse(data []byte) *Spec {
 			"divergence %s must be greater than tolerance %s",
 			formatFloat(spec.Limits.Divergence), formatFloat(spec.Limits.Tolerance))
 	}
-	if methodNode == nil {
+	if methodNode == nil && !p.misspelled["method"] {
 		p.fail(root, "add method: gradient_descent (alpha axis) or method: hot_cold (step_amount axis)",
 			"missing field method")
 	}
-	if gridNode == nil {
+	if gridNode == nil && !p.misspelled["grid"] {
 		p.fail(root, "add a grid: with the axes alpha (or step_amount), input, goal and weight",
 			"missing field grid")
 		return spec
 	}
-	spec.Axes = p.grid(gridNode, spec.Method)
+	if gridNode != nil {
+		spec.Axes = p.grid(gridKey, gridNode, spec.Method)
+	}
 	return spec
 }
 
@@ -202,13 +207,17 @@ func (p *parser) fields(m *yaml.Node, where string, known []string, hint string)
 func (p *parser) suggest(n *yaml.Node, candidates []string, hint string) string {
 	if n.Kind == yaml.ScalarNode {
 		if best := didYouMean(n.Value, candidates); best != "" {
+			if p.misspelled == nil {
+				p.misspelled = map[string]bool{}
+			}
+			p.misspelled[best] = true
 			return fmt.Sprintf("did you mean %q? %s", best, hint)
 		}
 	}
 	return hint
 }
 
-func (p *parser) grid(n *yaml.Node, method Method) []Axis {
+func (p *parser) grid(key, n *yaml.Node, method Method) []Axis {
 	if n.Kind != yaml.MappingNode {
 		p.fail(n, "write one axis per line, e.g. alpha: [1, 0.1] or input: 0.5",
 			"grid: want a mapping of axes, got %s", describe(n))
@@ -236,8 +245,8 @@ func (p *parser) grid(n *yaml.Node, method Method) []Axis {
 	for _, name := range names {
 		vs, ok := values[name]
 		if !ok {
-			if !p.hasKey(n, name) {
-				p.fail(n, fmt.Sprintf("add %s: with one value, a list or a range, e.g. %s", name, axisExample[name]),
+			if !p.hasKey(n, name) && !p.misspelled[name] {
+				p.fail(key, fmt.Sprintf("add %s: with one value, a list or a range, e.g. %s", name, axisExample[name]),
 					"grid: missing axis %s", name)
 			}
 			continue

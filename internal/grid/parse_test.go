@@ -184,7 +184,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown method", strings.Replace(ok, "gradient_descent", "gradient_decent", 1), `test.yaml:1:9: method: unknown learning rule "gradient_decent"`, `did you mean "gradient_descent"?`},
 		{"missing method", ok[25:], "test.yaml:1:1: missing field method", "method: hot_cold"},
 		{"missing grid", "method: gradient_descent\n", "test.yaml:1:1: missing field grid", "alpha (or step_amount)"},
-		{"missing axis", strings.Replace(ok, "  goal: 0.8\n", "", 1), "test.yaml:3:3: grid: missing axis goal", "goal: [0.8, -1]"},
+		{"missing axis", strings.Replace(ok, "  goal: 0.8\n", "", 1), "test.yaml:2:1: grid: missing axis goal", "goal: [0.8, -1]"},
 		{"axis of the other method", strings.Replace(ok, "alpha", "step_amount", 1), "test.yaml:3:3: grid: step_amount does not apply to method gradient_descent", "sweeps alpha"},
 		{"text for a number", strings.Replace(ok, "0.8", `"0.8"`, 1), `test.yaml:5:9: goal: want a number, got the text "0.8"`, "without quotes"},
 		{"boolean for a number", strings.Replace(ok, "0.8", "yes", 1), `test.yaml:5:9: goal: want a number, got the text "yes"`, "plain number"},

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	_ "modernc.org/sqlite"
+	"sweep/internal/pyfloat"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in the test scripts")
+
+// TestMain lets the test binary stand in for the sweep binary: in the
+// scripts as the command "sweep", and for the signal tests when
+// SWEEP_AS_MAIN is set.
+func TestMain(m *testing.M) {
+	if os.Getenv("SWEEP_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	testscript.Main(m, map[string]func(){"sweep": main})
+}
+
+// TestScripts runs the end-to-end specs in testdata/script: what a user
+// types and what they see.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("CI", "") // the plain progress lines are tested elsewhere
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status": cmdStatus,
+			"sql":    cmdSQL,
+		},
+	})
+}
+
+// cmdStatus runs a command and checks its exit status:
+//
+//	status 2 sweep run bad.yaml
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status CODE command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: bad exit code %q", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		got = exitErr.ExitCode()
+	case err != nil:
+		ts.Fatalf("status: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdSQL runs one statement on a database and prints the rows to stdout,
+// columns separated by |, floats as Python prints them, NULL as NULL:
+//
+//	sql results/sweep.db 'SELECT count(*) FROM runs'
+func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sql DB QUERY")
+	}
+	db, err := sql.Open("sqlite", ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer db.Close()
+	rows, err := db.Query(args[1])
+	if err != nil {
+		if neg {
+			fmt.Fprintf(ts.Stderr(), "%v\n", err)
+			return
+		}
+		ts.Fatalf("sql: %v", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	ts.Check(err)
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		ts.Check(rows.Scan(ptrs...))
+		for i, v := range vals {
+			if i > 0 {
+				out.WriteByte('|')
+			}
+			switch v := v.(type) {
+			case nil:
+				out.WriteString("NULL")
+			case float64:
+				out.WriteString(pyfloat.Repr(v))
+			case []byte:
+				out.Write(v)
+			default:
+				fmt.Fprint(&out, v)
+			}
+		}
+		out.WriteByte('\n')
+	}
+	ts.Check(rows.Err())
+	if neg {
+		ts.Fatalf("sql: unexpected success")
+	}
+	fmt.Fprint(ts.Stdout(), out.String())
+}
