@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"sweep/internal/grid"
+	"sweep/internal/runner"
+)
+
+// slowSweep takes a few seconds: 1,500 configs that mostly run their whole
+// budget of 1,000 steps, so that a signal lands in the middle of it.
+const slowSweep = `name: slow
+method: gradient_descent
+iterations: 1000
+tolerance: 1e-300
+divergence: 1e300
+grid:
+  alpha: {from: 0.001, to: 0.0001, per_decade: 14}
+  input: {from: 0.1, to: 1, step: 0.1}
+  goal: [0.8, -1, 2, 0.5, -0.3]
+  weight: [0.5, -0.5]
+`
+
+// startSweep starts the test binary as sweep run on the slow sweep and waits
+// until it has committed some runs, but not all.
+func startSweep(t *testing.T, dir string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "slow.yaml"), []byte(slowSweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for storedRuns(t, filepath.Join(dir, "slow.db")) == 0 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no run was committed within 30s; stderr: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cmd, &stdout, &stderr
+}
+
+func sweepCommand(dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SWEEP_AS_MAIN=1", "CI=true")
+	return cmd
+}
+
+// storedRuns counts the committed runs, reading as any other client would
+// while the sweep writes; 0 when the database is not there yet.
+func storedRuns(t *testing.T, path string) int {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		return 0
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM runs").Scan(&n); err != nil {
+		return 0 // the schema is not created yet
+	}
+	return n
+}
+
+// checkComplete checks that the database holds every config of the slow
+// sweep exactly once, each with the verdict, step count and final values
+// that running it directly gives, and exactly its steps trace rows.
+func checkComplete(t *testing.T, path string) {
+	t.Helper()
+	spec, err := grid.Parse("slow.yaml", []byte(slowSweep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var check string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check = %q, %v", check, err)
+	}
+	var badTraces int
+	db.QueryRow(`SELECT count(*) FROM runs WHERE steps != (SELECT count(*) FROM trace WHERE run_id = runs.id)`).Scan(&badTraces)
+	if badTraces != 0 {
+		t.Errorf("%d runs do not have exactly their steps trace rows", badTraces)
+	}
+	rows, err := db.Query("SELECT config_index, verdict, steps, final_weight FROM runs ORDER BY config_index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want := int64(0)
+	for rows.Next() {
+		var (
+			index, steps int64
+			verdict      string
+			finalWeight  float64
+		)
+		if err := rows.Scan(&index, &verdict, &steps, &finalWeight); err != nil {
+			t.Fatal(err)
+		}
+		if index != want {
+			t.Fatalf("config %d is missing or stored twice (next stored is %d)", want, index)
+		}
+		r := runner.Train(spec.Config(index))
+		if verdict != r.Verdict.String() || steps != int64(len(r.Trace)) || finalWeight != r.Last().Weight {
+			t.Errorf("config %d: stored %s in %d steps ending at %v, a direct run gives %s in %d ending at %v",
+				index, verdict, steps, finalWeight, r.Verdict, len(r.Trace), r.Last().Weight)
+		}
+		want++
+	}
+	if want != spec.Len() {
+		t.Errorf("stored %d configs, want %d", want, spec.Len())
+	}
+	var status string
+	db.QueryRow("SELECT status FROM sweeps").Scan(&status)
+	if status != "done" {
+		t.Errorf("sweep status = %q, want done", status)
+	}
+}
+
+func TestKilledSweepResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a sweep of several seconds")
+	}
+	dir := t.TempDir()
+	cmd, _, _ := startSweep(t, dir)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	db := filepath.Join(dir, "slow.db")
+	stored := storedRuns(t, db)
+	if stored >= 1500 {
+		t.Fatalf("the sweep finished before it was killed; make slowSweep slower")
+	}
+
+	resume := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml")
+	out, err := resume.CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	re := regexp.MustCompile(`ran (\d+) in .*; (\d+) were stored before`)
+	m := re.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("resume summary does not say what it ran:\n%s", out)
+	}
+	ran, _ := strconv.Atoi(string(m[1]))
+	before, _ := strconv.Atoi(string(m[2]))
+	if before < stored || ran+before != 1500 {
+		t.Errorf("resume ran %d with %d stored before (at least %d were committed at the kill), want them to add up to 1500", ran, before, stored)
+	}
+	checkComplete(t, db)
+}
+
+func TestInterruptedSweepResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a sweep of several seconds")
+	}
+	dir := t.TempDir()
+	cmd, stdout, stderr := startSweep(t, dir)
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("sweep did not stop after SIGINT")
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
+		t.Fatalf("sweep exited with %v after SIGINT, want status 130; stderr:\n%s", err, stderr)
+	}
+	m := regexp.MustCompile(`(?m)^sweep: error: interrupted: (\d+) of 1500 configs stored\nsweep: hint: run the same command again to finish the rest; nothing stored is run twice\n$`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("stderr does not say how far it got and how to resume:\n%s", stderr)
+	}
+	stored, _ := strconv.Atoi(m[1])
+	if got := storedRuns(t, filepath.Join(dir, "slow.db")); got != stored {
+		t.Errorf("stderr says %d stored, the database holds %d", stored, got)
+	}
+	if !regexp.MustCompile(`(?m)^sweep slow: ` + m[1] + ` of 1500 configs stored; ran ` + m[1] + ` in `).MatchString(stdout.String()) {
+		t.Errorf("summary does not match what was stored:\n%s", stdout)
+	}
+	db, _ := sql.Open("sqlite", "file:"+filepath.Join(dir, "slow.db")+"?mode=ro")
+	var status string
+	db.QueryRow("SELECT status FROM sweeps").Scan(&status)
+	db.Close()
+	if status != "interrupted" {
+		t.Errorf("status after SIGINT = %q, want interrupted", status)
+	}
+
+	out, err := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if want := "; " + m[1] + " were stored before\n"; !bytes.Contains(out, []byte(want)) {
+		t.Errorf("resume summary lacks %q:\n%s", want, out)
+	}
+	checkComplete(t, filepath.Join(dir, "slow.db"))
+}
