@@ -152,7 +152,9 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 // results, and returns how many runs it stored. Cancelling ctx stops the
 // workers; what they finished is still committed.
 func pipeline(ctx context.Context, st *store.Store, sweepID int64, configs iter.Seq[grid.Config], jobs int, stored func(int64)) (int64, error) {
-	results := make(chan *runner.Result, 64*jobs)
+	// A short queue: the writer is the slower side, and each result holds
+	// its whole trace in memory until it is stored.
+	results := make(chan *runner.Result, 4*jobs)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(results)

@@ -252,9 +252,9 @@ func (p *parser) grid(key, n *yaml.Node, method Method) []Axis {
 			continue
 		}
 		axes = append(axes, Axis{Name: name, Values: vs})
-		if total > MaxTotalConfig/int64(len(vs)) {
-			p.fail(n, "split the sweep into several files or use coarser axes",
-				"grid: more than %d configs", int64(MaxTotalConfig))
+		if total > MaxConfigs/int64(len(vs)) {
+			p.fail(key, "split the sweep into several files or use coarser axes",
+				"grid: more than %d configs", MaxConfigs)
 			return nil
 		}
 		total *= int64(len(vs))

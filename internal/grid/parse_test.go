@@ -206,11 +206,12 @@ func TestParseErrors(t *testing.T) {
 		{"step and per_decade", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.01, step: 0.01, per_decade: 2}", 1), "test.yaml:3:54: alpha: give step (linear) or per_decade (log), not both", "linear"},
 		{"range without to", strings.Replace(ok, "input: 1", "input: {from: 0, step: 1}", 1), "test.yaml:4:10: input: a range needs both from and to", "{from: A, to: B, step: S}"},
 		{"misspelled range field", strings.Replace(ok, "input: 1", "input: {from: 0, to: 1, stpe: 1}", 1), `test.yaml:4:27: input: unknown field "stpe"`, `did you mean "step"?`},
-		{"iterations 0", ok + "iterations: 0\n", "test.yaml:7:13: iterations: 0 is out of range", "from 1 to 10000000"},
-		{"absurd iterations", ok + "iterations: 1e12\n", "test.yaml:7:13: iterations: 1e12 is out of range", "from 1 to 10000000"},
+		{"iterations 0", ok + "iterations: 0\n", "test.yaml:7:13: iterations: 0 is out of range", "from 1 to 1000000"},
+		{"absurd iterations", ok + "iterations: 1e12\n", "test.yaml:7:13: iterations: 1e12 is out of range", "from 1 to 1000000"},
 		{"zero tolerance", ok + "tolerance: 0\n", "test.yaml:7:12: tolerance: 0 is not positive", "error < tolerance"},
 		{"divergence below tolerance", ok + "tolerance: 1\ndivergence: 0.5\n", "test.yaml:8:13: divergence 0.5 must be greater than tolerance 1", "far above tolerance"},
 		{"empty name", ok + "name: ''\n", `test.yaml:7:7: name: want a non-empty text, got the text ""`, "short name"},
+		{"too many configs", strings.Replace(strings.Replace(ok, "input: 1", "input: {from: 0, to: 100000, step: 1}", 1), "goal: 0.8", "goal: {from: 0, to: 1000, step: 1}", 1), "test.yaml:2:1: grid: more than 100000000 configs", "split the sweep"},
 		{"grid not a mapping", "method: gradient_descent\ngrid: [1, 2]\n", "test.yaml:2:7: grid: want a mapping of axes, got a list", "one axis per line"},
 	}
 	for _, tt := range tests {

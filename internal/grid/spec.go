@@ -43,11 +43,13 @@ const (
 )
 
 // Limits on what a sweep file may ask for. They keep a typo (iterations:
-// 1e12) from filling the disk before anyone notices.
+// 1e12) from filling memory or the disk before anyone notices: a run holds
+// its whole trace (56 bytes a row) until it is stored, and resuming keeps
+// one bit per config.
 const (
-	MaxIterations  = 10_000_000
-	MaxAxisValues  = 1_000_000
-	MaxTotalConfig = 1 << 40
+	MaxIterations = 1_000_000
+	MaxAxisValues = 1_000_000
+	MaxConfigs    = 100_000_000
 )
 
 // Limits holds the settings that decide when a run stops.
