@@ -92,26 +92,41 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("sql: %v", err)
 	}
+	out, err := printRows(rows, pyfloat.Repr, "NULL")
+	ts.Check(err)
+	if neg {
+		ts.Fatalf("sql: unexpected success")
+	}
+	fmt.Fprint(ts.Stdout(), out)
+}
+
+// printRows prints rows one per line, columns separated by |, REALs
+// formatted by real and NULL as null.
+func printRows(rows *sql.Rows, real func(float64) string, null string) (string, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
-	ts.Check(err)
+	if err != nil {
+		return "", err
+	}
 	var out strings.Builder
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
 		}
-		ts.Check(rows.Scan(ptrs...))
 		for i, v := range vals {
 			if i > 0 {
 				out.WriteByte('|')
 			}
 			switch v := v.(type) {
 			case nil:
-				out.WriteString("NULL")
+				out.WriteString(null)
 			case float64:
-				out.WriteString(pyfloat.Repr(v))
+				out.WriteString(real(v))
 			case []byte:
 				out.Write(v)
 			default:
@@ -120,9 +135,5 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		out.WriteByte('\n')
 	}
-	ts.Check(rows.Err())
-	if neg {
-		ts.Fatalf("sql: unexpected success")
-	}
-	fmt.Fprint(ts.Stdout(), out.String())
+	return out.String(), rows.Err()
 }

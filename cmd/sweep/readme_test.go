@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -55,35 +54,7 @@ func shellOutput(db *sql.DB, query string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return "", err
-		}
-		for i, v := range vals {
-			if i > 0 {
-				out.WriteByte('|')
-			}
-			switch v := v.(type) {
-			case nil:
-			case float64:
-				out.WriteString(shellReal(v))
-			case []byte:
-				out.Write(v)
-			default:
-				fmt.Fprint(&out, v)
-			}
-		}
-		out.WriteByte('\n')
-	}
-	return out.String(), rows.Err()
+	return printRows(rows, shellReal, "")
 }
 
 // shellReal is SQLite's printf("%!.15g"): 15 significant digits, and a

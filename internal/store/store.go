@@ -88,9 +88,6 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path returns the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// DB returns the underlying database for reading.
-func (s *Store) DB() *sql.DB { return s.db }
-
 type migration struct {
 	version int
 	name    string
