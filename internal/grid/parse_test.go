@@ -176,6 +176,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad indentation", "method: gradient_descent\ngrid:\n  alpha: 0.1\n input: 1\n", "test.yaml:4: not valid YAML: did not find expected key", "indentation"},
 		{"mapping in a value on line 1", "method: a: b\n", "test.yaml:1: not valid YAML: mapping values are not allowed in this context", "colons"},
 		{"unclosed quote", "method: gradient_descent\nname: 'x\n", "test.yaml:2: not valid YAML: found unexpected end of stream", "indentation"},
+		{"tab on a blank line (yaml.v3 refuses it too)", "method: gradient_descent\n\t\ngrid: {alpha: 1, input: 1, goal: 0, weight: 0}\n", "test.yaml:2:1: tab in indentation", "spaces only"},
 		{"tab indentation", "method: gradient_descent\ngrid:\n\talpha: 0.1\n", "test.yaml:3:1: tab in indentation", "spaces only"},
 		{"misspelled field", "metod: gradient_descent\n" + ok[25:], `test.yaml:1:1: unknown field "metod"`, `did you mean "method"?`},
 		{"misspelled axis", strings.Replace(ok, "alpha", "aplha", 1), `test.yaml:3:3: grid: unknown field "aplha"`, `did you mean "alpha"?`},
