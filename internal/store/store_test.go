@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestOpenCreates(t *testing.T) {
 	if got, want := pragma(t, st.db, "application_id"), "1398228304"; got != want {
 		t.Errorf("application_id = %s, want %s", got, want)
 	}
-	if got, want := pragma(t, st.db, "user_version"), "1"; got != want {
+	if got, want := pragma(t, st.db, "user_version"), "2"; got != want {
 		t.Errorf("user_version = %s, want %s", got, want)
 	}
 	if got, want := pragma(t, st.db, "journal_mode"), "wal"; got != want {
@@ -92,7 +93,7 @@ func TestOpenRefuses(t *testing.T) {
 		{"a directory", dir, "is a directory", "file name"},
 		{"a text file", text, "is not an SQLite database", "new file name"},
 		{"another application's database", otherApp, "another application", "new file name"},
-		{"a newer schema", newer, "newer sweep (schema version 99; this binary knows up to 1)", "newer sweep binary"},
+		{"a newer schema", newer, "newer sweep (schema version 99; this binary knows up to 2)", "newer sweep binary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -310,4 +311,39 @@ func status(t *testing.T, st *Store, id int64) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestMigrateFromVersion1 opens a database made by the first schema and
+// checks that it is brought up to date with its data kept.
+func TestMigrateFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := migrations()[0]
+	if v1.version != 1 {
+		t.Fatalf("first migration is version %d", v1.version)
+	}
+	if _, err := db.Exec(v1.sql + "; PRAGMA user_version = 1; PRAGMA application_id = 1398228304;" +
+		"INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, started_at, status) VALUES ('old', 'f', 'hot_cold', 'old.yaml', '', 3, '2026-01-01T00:00:00.000Z', 'done')"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got, want := pragma(t, st.db, "user_version"), strconv.Itoa(SchemaVersion()); got != want {
+		t.Errorf("user_version = %s, want %s", got, want)
+	}
+	var name string
+	var stored int
+	if err := st.db.QueryRow("SELECT name, stored FROM sweep_overview").Scan(&name, &stored); err != nil {
+		t.Fatalf("the views of version 2 are missing: %v", err)
+	}
+	if name != "old" || stored != 0 {
+		t.Errorf("sweep_overview = %q, %d; want old, 0", name, stored)
+	}
 }

@@ -1,0 +1,140 @@
+-- Ready-made views: the questions people studying learning rates keep
+-- writing by hand. Their names and columns are documented in the README and
+-- are a contract, like the tables.
+
+-- How many configs ended in each verdict, per learning rate of each sweep.
+CREATE VIEW verdict_counts AS
+SELECT sweep_id,
+       method,
+       alpha,
+       step_amount,
+       count(*)                     AS configs,
+       sum(verdict = 'converged')   AS converged,
+       sum(verdict = 'diverged')    AS diverged,
+       sum(verdict = 'oscillating') AS oscillating,
+       sum(verdict = 'stalled')     AS stalled,
+       sum(verdict = 'unfinished')  AS unfinished
+FROM runs
+GROUP BY sweep_id, method, alpha, step_amount;
+
+-- Per input of each gradient-descent sweep: the largest alpha at which every
+-- goal and starting weight swept converged, the smallest larger alpha at
+-- which some did not, and the theory's bounds beside them: alpha < 2/input^2
+-- converges, alpha <= 1/input^2 never overshoots. NULL where there is none
+-- (input 0 learns nothing, so it has no safe alpha and no bound).
+CREATE VIEW safe_alpha AS
+WITH per_alpha AS (
+    SELECT sweep_id, input, alpha, sum(verdict != 'converged') = 0 AS all_converged
+    FROM runs
+    WHERE method = 'gradient_descent'
+    GROUP BY sweep_id, input, alpha
+),
+safe AS (
+    SELECT sweep_id, input, max(alpha) FILTER (WHERE all_converged) AS largest_safe_alpha
+    FROM per_alpha
+    GROUP BY sweep_id, input
+)
+SELECT safe.sweep_id,
+       safe.input,
+       safe.largest_safe_alpha,
+       (SELECT min(p.alpha) FROM per_alpha p
+        WHERE p.sweep_id = safe.sweep_id AND p.input = safe.input
+          AND NOT p.all_converged AND p.alpha > coalesce(safe.largest_safe_alpha, 0)) AS smallest_unsafe_alpha,
+       CASE WHEN safe.input != 0 THEN 2 / (safe.input * safe.input) END AS theory_largest_alpha,
+       CASE WHEN safe.input != 0 THEN 1 / (safe.input * safe.input) END AS theory_no_overshoot_alpha
+FROM safe;
+
+-- Every gradient-descent run beside its theory: alpha*input^2, the factor
+-- r = 1 - alpha*input^2 by which the miss shrinks or grows each step, and the
+-- regime that r implies.
+CREATE VIEW theory AS
+SELECT id AS run_id,
+       sweep_id,
+       alpha,
+       input,
+       goal,
+       weight,
+       verdict,
+       steps,
+       predicted_verdict,
+       predicted_steps,
+       alpha * input * input     AS alpha_input2,
+       1 - alpha * input * input AS r,
+       CASE
+           WHEN input = 0                     THEN 'no learning'
+           WHEN alpha * input * input < 1     THEN 'monotone'
+           WHEN alpha * input * input = 1     THEN 'one step'
+           WHEN alpha * input * input < 2     THEN 'overshooting'
+           WHEN alpha * input * input = 2     THEN 'oscillating'
+           ELSE 'diverging'
+       END AS regime
+FROM runs
+WHERE method = 'gradient_descent';
+
+-- Runs where experiment and theory disagree: another verdict, or a step count
+-- off by more than one (one step either way is the honest rounding margin:
+-- the theory's step count is a logarithm that can land on either side of a
+-- whole number).
+CREATE VIEW mismatch AS
+SELECT run_id,
+       sweep_id,
+       alpha,
+       input,
+       goal,
+       weight,
+       verdict,
+       predicted_verdict,
+       steps,
+       predicted_steps,
+       steps - predicted_steps AS step_difference,
+       r,
+       CASE WHEN verdict != predicted_verdict THEN 'verdict' ELSE 'steps' END AS disagreement
+FROM theory
+WHERE verdict != predicted_verdict OR abs(steps - predicted_steps) > 1;
+
+-- The first step at which each run overshot: delta changed sign, so the
+-- prediction jumped past the goal.
+CREATE VIEW first_overshoot AS
+SELECT run_id, min(step) AS step
+FROM (SELECT run_id, step, delta, lag(delta) OVER (PARTITION BY run_id ORDER BY step) AS previous_delta
+      FROM trace)
+WHERE delta * previous_delta < 0
+GROUP BY run_id;
+
+-- For each run that diverged, the step at which its error left the bound (or
+-- stopped being a number) and the error there, beside the theory's step.
+CREATE VIEW divergence_onset AS
+SELECT runs.id         AS run_id,
+       runs.sweep_id,
+       runs.method,
+       runs.alpha,
+       runs.step_amount,
+       runs.input,
+       runs.goal,
+       runs.weight,
+       runs.steps - 1  AS step,
+       trace.error     AS error,
+       runs.divergence AS bound,
+       runs.predicted_steps - 1 AS predicted_step
+FROM runs
+JOIN trace ON trace.run_id = runs.id AND trace.step = runs.steps - 1
+WHERE runs.verdict = 'diverged';
+
+-- Each sweep with how far it has got and its verdict counts.
+CREATE VIEW sweep_overview AS
+SELECT sweeps.id,
+       sweeps.name,
+       sweeps.method,
+       sweeps.status,
+       sweeps.started_at,
+       sweeps.finished_at,
+       sweeps.configs,
+       count(runs.id)                    AS stored,
+       coalesce(sum(runs.verdict = 'converged'), 0)   AS converged,
+       coalesce(sum(runs.verdict = 'diverged'), 0)    AS diverged,
+       coalesce(sum(runs.verdict = 'oscillating'), 0) AS oscillating,
+       coalesce(sum(runs.verdict = 'stalled'), 0)     AS stalled,
+       coalesce(sum(runs.verdict = 'unfinished'), 0)  AS unfinished
+FROM sweeps
+LEFT JOIN runs ON runs.sweep_id = sweeps.id
+GROUP BY sweeps.id;
