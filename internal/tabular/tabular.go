@@ -1,0 +1,294 @@
+// Package tabular writes the rows of an SQL query as an aligned table, CSV,
+// JSON or JSON Lines.
+//
+// Every format prints a value the same way: floats in the shortest form that
+// reads back bit for bit, as Python's repr prints them (0.25, 1.0,
+// 5.408208020258491e-06); the infinities as Infinity and -Infinity (strings
+// in JSON, which has no such numbers); NULL as NULL in a table, an empty
+// field in CSV and null in JSON. SQLite stores NaN as NULL, so NaN never
+// reaches this package from a sweep database.
+package tabular
+
+import (
+	"bufio"
+	"bytes"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"sweep/internal/pyfloat"
+)
+
+// Format names an output format.
+type Format string
+
+// The output formats.
+const (
+	Table Format = "table" // aligned columns with a header, for a terminal
+	CSV   Format = "csv"   // RFC 4180 with a header row
+	JSON  Format = "json"  // one array of objects
+	JSONL Format = "jsonl" // one object per line
+)
+
+// Formats lists every format.
+var Formats = []Format{Table, CSV, JSON, JSONL}
+
+// Float formats a float the way every format prints it.
+func Float(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case math.IsNaN(f):
+		return "NaN"
+	}
+	return pyfloat.Repr(f)
+}
+
+// Write writes every row of rows to w in format f and returns how many rows
+// it wrote. CSV, JSON and JSON Lines stream: memory stays flat however many
+// rows there are. A table is aligned, so it holds its rows until the end.
+func Write(w io.Writer, rows *sql.Rows, f Format) (int64, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var out writer
+	switch f {
+	case Table:
+		out = &tableWriter{w: bw, cols: cols}
+	case CSV:
+		out = &csvWriter{w: csv.NewWriter(bw), cols: cols}
+	case JSON, JSONL:
+		out = &jsonWriter{w: bw, cols: cols, lines: f == JSONL}
+	default:
+		return 0, fmt.Errorf("unknown format %q", f)
+	}
+	if err := out.begin(); err != nil {
+		return 0, err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return n, err
+		}
+		if err := out.row(vals); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	if err := out.end(); err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
+
+type writer interface {
+	begin() error
+	row(vals []any) error
+	end() error
+}
+
+// text returns a value as text and whether it is a number; ok is false for
+// NULL.
+func text(v any) (s string, number, ok bool) {
+	switch v := v.(type) {
+	case nil:
+		return "", false, false
+	case float64:
+		return Float(v), true, true
+	case int64:
+		return strconv.FormatInt(v, 10), true, true
+	case []byte:
+		return string(v), false, true
+	case string:
+		return v, false, true
+	case bool:
+		if v {
+			return "1", true, true
+		}
+		return "0", true, true
+	}
+	return fmt.Sprint(v), false, true
+}
+
+type csvWriter struct {
+	w      *csv.Writer
+	cols   []string
+	record []string
+}
+
+func (c *csvWriter) begin() error { return c.w.Write(c.cols) }
+
+func (c *csvWriter) row(vals []any) error {
+	c.record = c.record[:0]
+	for _, v := range vals {
+		s, _, _ := text(v)
+		c.record = append(c.record, s)
+	}
+	return c.w.Write(c.record)
+}
+
+func (c *csvWriter) end() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+type jsonWriter struct {
+	w     *bufio.Writer
+	cols  []string
+	keys  [][]byte // each column name, JSON-quoted, with its colon
+	lines bool
+	rows  int64
+	buf   bytes.Buffer
+}
+
+func (j *jsonWriter) begin() error {
+	for _, c := range j.cols {
+		j.keys = append(j.keys, append(quote(c), ':'))
+	}
+	if !j.lines {
+		_, err := j.w.WriteString("[")
+		return err
+	}
+	return nil
+}
+
+func (j *jsonWriter) row(vals []any) error {
+	b := &j.buf
+	b.Reset()
+	if !j.lines {
+		if j.rows > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteByte('{')
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(j.keys[i])
+		s, number, ok := text(v)
+		switch {
+		case !ok:
+			b.WriteString("null")
+		case number && !strings.HasSuffix(s, "Infinity") && s != "NaN":
+			b.WriteString(s)
+		default:
+			b.Write(quote(s))
+		}
+	}
+	b.WriteByte('}')
+	if j.lines {
+		b.WriteByte('\n')
+	}
+	j.rows++
+	_, err := j.w.Write(b.Bytes())
+	return err
+}
+
+func (j *jsonWriter) end() error {
+	if j.lines {
+		return nil
+	}
+	if j.rows > 0 {
+		_, err := j.w.WriteString("\n]\n")
+		return err
+	}
+	_, err := j.w.WriteString("]\n")
+	return err
+}
+
+// quote returns s as a JSON string, leaving <, > and & as they are.
+func quote(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+type tableWriter struct {
+	w       *bufio.Writer
+	cols    []string
+	cells   [][]string
+	numeric []bool // the column holds only numbers (and NULLs)
+}
+
+func (t *tableWriter) begin() error {
+	t.numeric = make([]bool, len(t.cols))
+	for i := range t.numeric {
+		t.numeric[i] = true
+	}
+	return nil
+}
+
+func (t *tableWriter) row(vals []any) error {
+	r := make([]string, len(vals))
+	for i, v := range vals {
+		s, number, ok := text(v)
+		if !ok {
+			s = "NULL"
+		} else if !number {
+			t.numeric[i] = false
+		}
+		r[i] = s
+	}
+	t.cells = append(t.cells, r)
+	return nil
+}
+
+func (t *tableWriter) end() error {
+	widths := make([]int, len(t.cols))
+	for i, c := range t.cols {
+		widths[i] = utf8.RuneCountInString(c)
+	}
+	for _, r := range t.cells {
+		for i, s := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(s))
+		}
+	}
+	line := func(cells []string) {
+		for i, s := range cells {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s))
+			if i > 0 {
+				t.w.WriteString("  ")
+			}
+			if t.numeric[i] {
+				t.w.WriteString(pad + s)
+			} else if i < len(cells)-1 {
+				t.w.WriteString(s + pad)
+			} else {
+				t.w.WriteString(s) // no trailing blanks
+			}
+		}
+		t.w.WriteByte('\n')
+	}
+	line(t.cols)
+	rule := make([]string, len(t.cols))
+	for i := range rule {
+		rule[i] = strings.Repeat("-", widths[i])
+	}
+	line(rule)
+	for _, r := range t.cells {
+		line(r)
+	}
+	return nil
+}
