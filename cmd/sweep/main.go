@@ -4,13 +4,19 @@
 // Usage:
 //
 //	sweep run [--db PATH] [--jobs N] FILE
+//	sweep ls [--db PATH]
+//	sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
+//	sweep show [--db PATH] [--head N] [--tail N] RUN_ID
+//	sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
 // product on a pool of workers and writes each config's per-step trace and
 // its verdict (converged, diverged, oscillating, stalled, unfinished) into
 // one SQLite file, results/sweep.db unless --db says otherwise. Running the
-// same file again finishes only what is missing.
+// same file again finishes only what is missing. The other commands read the
+// database: ls lists its sweeps, query runs SQL on a read-only connection,
+// show prints one run as the textbook prints it, export streams rows.
 //
 // Output policy: stdout carries results (the summary of a sweep); stderr
 // carries progress, errors and hints, each error as "sweep: error: ..." and
@@ -53,7 +59,7 @@ func main() {
 		signal.Stop(signals)
 		cancel(signalError{sig.(syscall.Signal)})
 	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(code) // the only os.Exit
 }
 
@@ -65,12 +71,19 @@ func (e signalError) Error() string { return "stopped by " + e.sig.String() }
 const usage = `sweep runs learning-rate sweeps and stores every trace and verdict in SQLite.
 
 Usage:
-  sweep run [--db PATH] [--jobs N] FILE   run a sweep file into a database
+  sweep run [--db PATH] [--jobs N] FILE          run a sweep file into a database
+  sweep ls [--db PATH]                           list the sweeps in a database
+  sweep query [--db PATH] [--format F] SQL       run one read-only SQL statement
+  sweep show [--db PATH] [--head N] [--tail N] RUN_ID
+                                                 print one run and its trace as the book does
+  sweep export [--db PATH] [--format F] (--runs|--trace) [--where SQL] [--out FILE]
+                                                 stream runs or trace rows as CSV or JSON Lines
 
-Run 'sweep run -h' for the flags of run. Examples are in experiments/.
+The database is results/sweep.db unless --db says otherwise.
+Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
 `
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitTrouble
@@ -78,6 +91,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
 		return runSweep(ctx, rest, stdout, stderr)
+	case "query":
+		return runQuery(ctx, rest, stdin, stdout, stderr)
+	case "show":
+		return runShow(ctx, rest, stdout, stderr)
+	case "ls":
+		return runLs(ctx, rest, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -26,7 +26,7 @@ func TestReadmeQueries(t *testing.T) {
 	}
 	dbPath := filepath.Join(t.TempDir(), "alpha.db")
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"run", "--db", dbPath, "../../experiments/alpha.yaml"}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"run", "--db", dbPath, "../../experiments/alpha.yaml"}, nil, &stdout, &stderr); code != 0 {
 		t.Fatalf("sweep run exited %d: %s", code, stderr.String())
 	}
 	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")

@@ -8,7 +8,6 @@ import (
 	"io"
 	"iter"
 	"os"
-	"path/filepath"
 	"runtime"
 	"syscall"
 	"text/tabwriter"
@@ -32,17 +31,11 @@ Flags:
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	dbPath := fs.String("db", filepath.Join("results", "sweep.db"), "SQLite `file` to store the results in")
+	dbPath := dbFlag(fs)
 	jobs := fs.Int("jobs", runtime.NumCPU(), "how many configs to train at once")
-	files, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, runUsage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		return exitOK
-	}
-	if err != nil {
-		return report(stderr, usageError{msg: err.Error(), hint: "run 'sweep run -h' for the flags"})
+	files, code, done := parseCommand(fs, args, runUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	switch {
 	case len(files) == 0:

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"sweep/internal/store"
+	"sweep/internal/tabular"
+)
+
+const exportUsage = `Usage: sweep export [--db PATH] [--format csv|jsonl] (--runs | --trace) [--where SQL] [--out FILE]
+
+Streams the runs (one row per config) or their trace rows to standard output
+or FILE, in constant memory whatever the size. --where keeps the runs that
+match an SQL condition on the columns of runs (and, with --trace, the trace
+rows of those runs), e.g. --where "verdict = 'diverged' AND input = 2".
+A FILE is written whole or not at all.
+
+Flags:
+`
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	dbPath := dbFlag(fs)
+	format := fs.String("format", string(tabular.CSV), "output `format`: csv or jsonl")
+	runs := fs.Bool("runs", false, "export the runs table")
+	trace := fs.Bool("trace", false, "export the trace rows")
+	where := fs.String("where", "", "keep only the runs matching this SQL `condition`")
+	out := fs.String("out", "", "write to `FILE` instead of standard output")
+	pos, code, done := parseCommand(fs, args, exportUsage, stdout, stderr)
+	if done {
+		return code
+	}
+	switch {
+	case len(pos) != 0:
+		return report(stderr, usageError{msg: fmt.Sprintf("export takes no arguments, got %v", pos),
+			hint: `sweep export --runs --where "alpha = 0.1" --out runs.csv`})
+	case *runs == *trace:
+		return report(stderr, usageError{msg: "export needs one of --runs and --trace",
+			hint: "--runs gives one row per config, --trace every trace row"})
+	}
+	f, err := parseFormat(*format, []tabular.Format{tabular.CSV, tabular.JSONL})
+	if err != nil {
+		return report(stderr, err)
+	}
+	cond := "1"
+	if *where != "" {
+		cond = "(" + *where + ")"
+	}
+	query := "SELECT * FROM runs WHERE " + cond + " ORDER BY id"
+	switch {
+	case *trace && *where == "":
+		query = "SELECT * FROM trace ORDER BY run_id, step"
+	case *trace:
+		query = "SELECT * FROM trace WHERE run_id IN (SELECT id FROM runs WHERE " + cond + ") ORDER BY run_id, step"
+	}
+	r, err := store.OpenReader(ctx, *dbPath)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer r.Close()
+	rows, err := r.Query(ctx, query)
+	if err != nil {
+		if *where != "" {
+			return report(stderr, usageError{msg: "--where " + *where + ": " + queryError(err).Error(),
+				hint: `--where is a condition on the columns of runs, e.g. --where "verdict = 'diverged' AND input = 2"`})
+		}
+		return report(stderr, queryError(err))
+	}
+	defer rows.Close()
+	if *out == "" {
+		if _, err := tabular.Write(stdout, rows, f); err != nil {
+			return report(stderr, queryError(err))
+		}
+		return exitOK
+	}
+	if err := writeFileAtomically(*out, func(w io.Writer) error {
+		_, err := tabular.Write(w, rows, f)
+		return err
+	}); err != nil {
+		return report(stderr, err)
+	}
+	return exitOK
+}
+
+// writeFileAtomically writes path through a temporary file beside it that
+// is renamed into place only when write succeeded, so that a failed or
+// interrupted export never leaves half a file.
+func writeFileAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

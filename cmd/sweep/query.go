@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sweep/internal/store"
+	"sweep/internal/tabular"
+)
+
+const queryUsage = `Usage: sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
+
+Runs one SQL statement on a read-only connection to the database and prints
+its rows. SQL - reads the statement from standard input. A statement that
+would write (INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, a PRAGMA that
+sets a value, ...) is refused and the database is left as it was.
+
+Tables: sweeps, runs, trace. Views: verdict_counts, safe_alpha, theory,
+mismatch, first_overshoot, divergence_onset, sweep_overview (see README).
+
+Flags:
+`
+
+func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("query", flag.ContinueOnError)
+	dbPath := dbFlag(fs)
+	format := fs.String("format", string(tabular.Table), "output `format`: table, csv, json or jsonl")
+	pos, code, done := parseCommand(fs, args, queryUsage, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) != 1 {
+		return report(stderr, usageError{msg: fmt.Sprintf("query takes one SQL statement, got %d arguments", len(pos)),
+			hint: `quote the statement: sweep query "SELECT alpha, verdict FROM runs LIMIT 5"`})
+	}
+	f, err := parseFormat(*format, tabular.Formats)
+	if err != nil {
+		return report(stderr, err)
+	}
+	text := pos[0]
+	if text == "-" {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return report(stderr, fmt.Errorf("read the statement from standard input: %w", err))
+		}
+		text = string(b)
+	}
+	r, err := store.OpenReader(ctx, *dbPath)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer r.Close()
+	rows, err := r.Query(ctx, text)
+	if err != nil {
+		return report(stderr, queryError(err))
+	}
+	defer rows.Close()
+	if _, err := tabular.Write(stdout, rows, f); err != nil {
+		return report(stderr, queryError(err))
+	}
+	return exitOK
+}
+
+// queryError adds the hint a person needs to a failed statement.
+func queryError(err error) error {
+	var (
+		we *store.WriteError
+		ce *store.StatementCountError
+	)
+	switch {
+	case errors.As(err, &we):
+		return usageError{msg: "refused: " + we.Error(), hint: "sweep query only reads; the database is unchanged"}
+	case errors.As(err, &ce):
+		return usageError{msg: ce.Error(), hint: "run each statement with its own sweep query"}
+	}
+	return usageError{msg: "query: " + err.Error(),
+		hint: "the tables are sweeps, runs and trace, the views verdict_counts, safe_alpha, theory, mismatch, first_overshoot, divergence_onset and sweep_overview; see the README"}
+}
+
+func parseFormat(name string, allowed []tabular.Format) (tabular.Format, error) {
+	f := tabular.Format(strings.ToLower(name))
+	if !slices.Contains(allowed, f) {
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		return "", usageError{msg: fmt.Sprintf("unknown format %q", name), hint: "--format is one of " + strings.Join(names, ", ")}
+	}
+	return f, nil
+}
+
+// dbFlag defines the --db flag every command shares.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", filepath.Join("results", "sweep.db"), "the sweep database (SQLite `file`)")
+}
+
+// parseCommand parses a subcommand's flags and positional arguments. On -h
+// it prints usage and the flags to stdout; on a bad flag it reports it. done
+// says the command should return code at once.
+func parseCommand(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (pos []string, code int, done bool) {
+	pos, err := parseArgs(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil, exitOK, true
+	case err != nil:
+		return nil, report(stderr, usageError{msg: err.Error(), hint: fmt.Sprintf("run 'sweep %s -h' for the flags", fs.Name())}), true
+	}
+	return pos, 0, false
+}
+
+// isFile reports whether path names an existing regular file.
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"sweep/internal/pyfloat"
+	"sweep/internal/store"
+)
+
+const showUsage = `Usage: sweep show [--db PATH] [--head N] [--tail N] RUN_ID
+
+Prints one run: its config, its verdict with the reason and the deciding
+step, what the theory predicted, and its trace the way the textbook prints
+it (Error:0.30250000000000005 Prediction:0.25), numbers as Python's repr
+prints them, so it can be held against the book line by line. --head and
+--tail print only the first and last rows of a long trace.
+
+Flags:
+`
+
+// storedRun is what show prints of a run besides its trace.
+type storedRun struct {
+	id, sweepID, configIndex int64
+	sweepName, method        string
+	alpha, stepAmount        sql.NullFloat64
+	input, goal, weight      float64
+	iterations               int64
+	tolerance, divergence    float64
+	verdict                  string
+	steps                    int64
+	finalWeight, finalError  sql.NullFloat64
+	predictedVerdict         sql.NullString
+	predictedSteps           sql.NullInt64
+	lastWeightDelta          sql.NullFloat64
+}
+
+func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	dbPath := dbFlag(fs)
+	head := fs.Int("head", -1, "print only the first `N` trace rows")
+	tail := fs.Int("tail", -1, "print only the last `N` trace rows")
+	pos, code, done := parseCommand(fs, args, showUsage, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) != 1 {
+		return report(stderr, usageError{msg: fmt.Sprintf("show takes one run id, got %d arguments", len(pos)),
+			hint: "sweep show 17; the ids are in the id column of runs"})
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id < 1 {
+		return report(stderr, usageError{msg: fmt.Sprintf("run id %q is not a positive whole number", pos[0]),
+			hint: "the ids are in the id column of runs: sweep query 'SELECT id, alpha, input, verdict FROM runs LIMIT 10'"})
+	}
+	if *head < -1 || *tail < -1 {
+		return report(stderr, usageError{msg: "--head and --tail take a number of rows, 0 or more", hint: "sweep show --head 5 --tail 5 17"})
+	}
+	r, err := store.OpenReader(ctx, *dbPath)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer r.Close()
+	ru, found, err := loadRun(ctx, r, id)
+	if err != nil {
+		return report(stderr, err)
+	}
+	if !found {
+		return report(stderr, usageError{msg: fmt.Sprintf("no run %d in %s", id, r.Path()),
+			hint: "the ids are in the id column of runs: sweep query 'SELECT id, alpha, input, verdict FROM runs LIMIT 10'"})
+	}
+	printRun(stdout, ru)
+	if err := printTrace(ctx, stdout, r, ru, *head, *tail); err != nil {
+		return report(stderr, err)
+	}
+	return exitOK
+}
+
+func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, error) {
+	rows, err := r.Query(ctx, `
+		SELECT runs.id, sweep_id, config_index, sweeps.name, runs.method, alpha, step_amount, input, goal, weight,
+			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
+			predicted_verdict, predicted_steps
+		FROM runs JOIN sweeps ON sweeps.id = runs.sweep_id
+		WHERE runs.id = ?`, id)
+	if err != nil {
+		return storedRun{}, false, fmt.Errorf("read run %d: %w", id, err)
+	}
+	defer rows.Close()
+	var ru storedRun
+	if !rows.Next() {
+		return storedRun{}, false, rows.Err()
+	}
+	err = rows.Scan(&ru.id, &ru.sweepID, &ru.configIndex, &ru.sweepName, &ru.method, &ru.alpha, &ru.stepAmount,
+		&ru.input, &ru.goal, &ru.weight, &ru.iterations, &ru.tolerance, &ru.divergence, &ru.verdict, &ru.steps,
+		&ru.finalWeight, &ru.finalError, &ru.predictedVerdict, &ru.predictedSteps)
+	if err != nil {
+		return storedRun{}, false, fmt.Errorf("read run %d: %w", id, err)
+	}
+	return ru, true, nil
+}
+
+// repr prints a stored float as Python does; NULL is how SQLite keeps NaN.
+func repr(f sql.NullFloat64) string {
+	if !f.Valid {
+		return "nan"
+	}
+	return pyfloat.Repr(f.Float64)
+}
+
+func printRun(w io.Writer, ru storedRun) {
+	fmt.Fprintf(w, "run %d of sweep %s (sweep id %d, config %d)\n", ru.id, ru.sweepName, ru.sweepID, ru.configIndex)
+	field := func(name, value string) { fmt.Fprintf(w, "%-11s %s\n", name, value) }
+	field("method", ru.method)
+	if ru.alpha.Valid {
+		field("alpha", repr(ru.alpha))
+	}
+	if ru.stepAmount.Valid {
+		field("step_amount", repr(ru.stepAmount))
+	}
+	field("input", pyfloat.Repr(ru.input))
+	field("goal", pyfloat.Repr(ru.goal))
+	field("weight", pyfloat.Repr(ru.weight))
+	field("limits", fmt.Sprintf("iterations %d, tolerance %s, divergence %s",
+		ru.iterations, pyfloat.Repr(ru.tolerance), pyfloat.Repr(ru.divergence)))
+	field("verdict", fmt.Sprintf("%s at step %d: %s", ru.verdict, ru.steps-1, reason(ru)))
+	field("theory", theoryLine(ru))
+	field("final", fmt.Sprintf("weight %s, error %s", repr(ru.finalWeight), repr(ru.finalError)))
+}
+
+// reason says why the deciding row decided the verdict.
+func reason(ru storedRun) string {
+	switch ru.verdict {
+	case "converged":
+		return fmt.Sprintf("error %s < tolerance %s", repr(ru.finalError), pyfloat.Repr(ru.tolerance))
+	case "diverged":
+		switch {
+		case !ru.finalError.Valid:
+			return "error is not a number (NaN)"
+		case math.IsInf(ru.finalError.Float64, 1):
+			return "error overflowed to inf"
+		}
+		return fmt.Sprintf("error %s > divergence %s", repr(ru.finalError), pyfloat.Repr(ru.divergence))
+	case "oscillating":
+		return fmt.Sprintf("weight %s is back where it was at step %d", repr(ru.finalWeight), ru.steps-3)
+	case "stalled":
+		w := ru.finalWeight.Float64
+		switch {
+		case ru.input == 0:
+			return fmt.Sprintf("input is 0, so nothing is learned: the weight stays %s", repr(ru.finalWeight))
+		case ru.method != "hot_cold":
+			return fmt.Sprintf("the update alpha*input*delta is too small to change the weight %s", repr(ru.finalWeight))
+		case w+ru.stepAmount.Float64 == w && w-ru.stepAmount.Float64 == w:
+			return fmt.Sprintf("step_amount %s is too small to change the weight %s", repr(ru.stepAmount), repr(ru.finalWeight))
+		}
+		return fmt.Sprintf("a step up and a step down predict equally well, so the weight stays %s", repr(ru.finalWeight))
+	case "unfinished":
+		return fmt.Sprintf("no verdict within %d iterations; error %s", ru.iterations, repr(ru.finalError))
+	}
+	return ""
+}
+
+func theoryLine(ru storedRun) string {
+	if !ru.predictedVerdict.Valid {
+		return "none for " + ru.method
+	}
+	a := ru.alpha.Float64 * ru.input * ru.input
+	s := fmt.Sprintf("%s at step %d (alpha*input^2 = %s, r = %s)", ru.predictedVerdict.String, ru.predictedSteps.Int64-1,
+		pyfloat.Repr(a), pyfloat.Repr(1-a))
+	switch {
+	case ru.predictedVerdict.String != ru.verdict:
+		return s + ": disagrees with the run"
+	case ru.predictedSteps.Int64 != ru.steps:
+		return s + fmt.Sprintf(": agrees, %+d steps", ru.steps-ru.predictedSteps.Int64)
+	}
+	return s + ": agrees"
+}
+
+// printTrace prints the trace as the book does, or its first head and last
+// tail rows (-1: no limit).
+func printTrace(ctx context.Context, w io.Writer, r *store.Reader, ru storedRun, head, tail int) error {
+	query := "SELECT step, error, pred FROM trace WHERE run_id = ? ORDER BY step"
+	args := []any{ru.id}
+	if head >= 0 || tail >= 0 {
+		h, t := max(head, 0), max(tail, 0)
+		query = "SELECT step, error, pred FROM trace WHERE run_id = ? AND (step < ? OR step >= ?) ORDER BY step"
+		args = append(args, h, ru.steps-int64(t))
+	}
+	fmt.Fprintf(w, "trace       %s, as the book prints them\n", plural(ru.steps, "row"))
+	rows, err := r.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read trace of run %d: %w", ru.id, err)
+	}
+	defer rows.Close()
+	next := int64(0)
+	for rows.Next() {
+		var step int64
+		var errv, pred sql.NullFloat64
+		if err := rows.Scan(&step, &errv, &pred); err != nil {
+			return fmt.Errorf("read trace of run %d: %w", ru.id, err)
+		}
+		if step > next {
+			fmt.Fprintf(w, "... %s not shown (steps %d to %d)\n", plural(step-next, "row"), next, step-1)
+		}
+		fmt.Fprintf(w, "Error:%s Prediction:%s\n", repr(errv), repr(pred))
+		next = step + 1
+	}
+	if next < ru.steps {
+		fmt.Fprintf(w, "... %s not shown (steps %d to %d)\n", plural(ru.steps-next, "row"), next, ru.steps-1)
+	}
+	return rows.Err()
+}
+
+// plural returns "1 row", "2 rows".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
