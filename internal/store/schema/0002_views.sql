@@ -1,21 +1,24 @@
 -- Ready-made views: the questions people studying learning rates keep
 -- writing by hand. Their names and columns are documented in the README and
--- are a contract, like the tables.
+-- are a contract, like the tables. Each carries the sweep's name as sweep,
+-- so that WHERE sweep = 'alpha' picks one sweep out of a database.
 
 -- How many configs ended in each verdict, per learning rate of each sweep.
 CREATE VIEW verdict_counts AS
-SELECT sweep_id,
-       method,
-       alpha,
-       step_amount,
-       count(*)                     AS configs,
-       sum(verdict = 'converged')   AS converged,
-       sum(verdict = 'diverged')    AS diverged,
-       sum(verdict = 'oscillating') AS oscillating,
-       sum(verdict = 'stalled')     AS stalled,
-       sum(verdict = 'unfinished')  AS unfinished
+SELECT runs.sweep_id,
+       sweeps.name                       AS sweep,
+       runs.method,
+       runs.alpha,
+       runs.step_amount,
+       count(*)                          AS configs,
+       sum(runs.verdict = 'converged')   AS converged,
+       sum(runs.verdict = 'diverged')    AS diverged,
+       sum(runs.verdict = 'oscillating') AS oscillating,
+       sum(runs.verdict = 'stalled')     AS stalled,
+       sum(runs.verdict = 'unfinished')  AS unfinished
 FROM runs
-GROUP BY sweep_id, method, alpha, step_amount;
+JOIN sweeps ON sweeps.id = runs.sweep_id
+GROUP BY runs.sweep_id, runs.method, runs.alpha, runs.step_amount;
 
 -- Per input of each gradient-descent sweep: the largest alpha at which every
 -- goal and starting weight swept converged, the smallest larger alpha at
@@ -35,6 +38,7 @@ safe AS (
     GROUP BY sweep_id, input
 )
 SELECT safe.sweep_id,
+       (SELECT name FROM sweeps WHERE id = safe.sweep_id) AS sweep,
        safe.input,
        safe.largest_safe_alpha,
        (SELECT min(p.alpha) FROM per_alpha p
@@ -50,6 +54,7 @@ FROM safe;
 CREATE VIEW theory AS
 SELECT id AS run_id,
        sweep_id,
+       (SELECT name FROM sweeps WHERE id = sweep_id) AS sweep,
        alpha,
        input,
        goal,
@@ -78,6 +83,7 @@ WHERE method = 'gradient_descent';
 CREATE VIEW mismatch AS
 SELECT run_id,
        sweep_id,
+       sweep,
        alpha,
        input,
        goal,
@@ -106,6 +112,7 @@ GROUP BY run_id;
 CREATE VIEW divergence_onset AS
 SELECT runs.id         AS run_id,
        runs.sweep_id,
+       sweeps.name     AS sweep,
        runs.method,
        runs.alpha,
        runs.step_amount,
@@ -117,6 +124,7 @@ SELECT runs.id         AS run_id,
        runs.divergence AS bound,
        runs.predicted_steps - 1 AS predicted_step
 FROM runs
+JOIN sweeps ON sweeps.id = runs.sweep_id
 JOIN trace ON trace.run_id = runs.id AND trace.step = runs.steps - 1
 WHERE runs.verdict = 'diverged';
 
