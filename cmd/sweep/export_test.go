@@ -50,4 +50,3 @@ func TestExportMemoryIsFlat(t *testing.T) {
 			smallKB, bigKB, bigRows/smallRows)
 	}
 }
-
