@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -116,10 +115,4 @@ func parseCommand(fs *flag.FlagSet, args []string, usage string, stdout, stderr 
 		return nil, report(stderr, usageError{msg: err.Error(), hint: fmt.Sprintf("run 'sweep %s -h' for the flags", fs.Name())}), true
 	}
 	return pos, 0, false
-}
-
-// isFile reports whether path names an existing regular file.
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
 }
