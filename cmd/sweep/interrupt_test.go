@@ -17,19 +17,23 @@ import (
 	"sweep/internal/runner"
 )
 
-// slowSweep takes a few seconds: 1,500 configs that mostly run their whole
-// budget of 1,000 steps, so that a signal lands in the middle of it.
-const slowSweep = `name: slow
+// slowSweep takes a few seconds: 15,000 configs that mostly run their whole
+// budget of 1,000 steps (15 million trace rows), so that a signal lands in
+// the middle of it.
+const (
+	slowSweep = `name: slow
 method: gradient_descent
 iterations: 1000
 tolerance: 1e-300
 divergence: 1e300
 grid:
   alpha: {from: 0.001, to: 0.0001, per_decade: 14}
-  input: {from: 0.1, to: 1, step: 0.1}
+  input: {from: 0.01, to: 1, step: 0.01}
   goal: [0.8, -1, 2, 0.5, -0.3]
   weight: [0.5, -0.5]
 `
+	slowConfigs = 15 * 100 * 5 * 2
+)
 
 // startSweep starts the test binary as sweep run on the slow sweep and waits
 // until it has committed some runs, but not all.
@@ -149,7 +153,7 @@ func TestKilledSweepResumes(t *testing.T) {
 	cmd.Wait()
 	db := filepath.Join(dir, "slow.db")
 	stored := storedRuns(t, db)
-	if stored >= 1500 {
+	if stored >= slowConfigs {
 		t.Fatalf("the sweep finished before it was killed; make slowSweep slower")
 	}
 
@@ -165,8 +169,8 @@ func TestKilledSweepResumes(t *testing.T) {
 	}
 	ran, _ := strconv.Atoi(string(m[1]))
 	before, _ := strconv.Atoi(string(m[2]))
-	if before < stored || ran+before != 1500 {
-		t.Errorf("resume ran %d with %d stored before (at least %d were committed at the kill), want them to add up to 1500", ran, before, stored)
+	if before < stored || ran+before != slowConfigs {
+		t.Errorf("resume ran %d with %d stored before (at least %d were committed at the kill), want them to add up to %d", ran, before, stored, slowConfigs)
 	}
 	checkComplete(t, db)
 }
@@ -191,7 +195,7 @@ func TestInterruptedSweepResumes(t *testing.T) {
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
 		t.Fatalf("sweep exited with %v after SIGINT, want status 130; stderr:\n%s", err, stderr)
 	}
-	m := regexp.MustCompile(`(?m)^sweep: error: interrupted: (\d+) of 1500 configs stored\nsweep: hint: run the same command again to finish the rest; nothing stored is run twice\n$`).FindStringSubmatch(stderr.String())
+	m := regexp.MustCompile(`(?m)^sweep: error: interrupted: (\d+) of 15000 configs stored\nsweep: hint: run the same command again to finish the rest; nothing stored is run twice\n$`).FindStringSubmatch(stderr.String())
 	if m == nil {
 		t.Fatalf("stderr does not say how far it got and how to resume:\n%s", stderr)
 	}
@@ -199,7 +203,7 @@ func TestInterruptedSweepResumes(t *testing.T) {
 	if got := storedRuns(t, filepath.Join(dir, "slow.db")); got != stored {
 		t.Errorf("stderr says %d stored, the database holds %d", stored, got)
 	}
-	if !regexp.MustCompile(`(?m)^sweep slow: ` + m[1] + ` of 1500 configs stored; ran ` + m[1] + ` in `).MatchString(stdout.String()) {
+	if !regexp.MustCompile(`(?m)^sweep slow: ` + m[1] + ` of 15000 configs stored; ran ` + m[1] + ` in `).MatchString(stdout.String()) {
 		t.Errorf("summary does not match what was stored:\n%s", stdout)
 	}
 	db, _ := sql.Open("sqlite", "file:"+filepath.Join(dir, "slow.db")+"?mode=ro")

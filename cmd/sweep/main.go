@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	sweep run [--db PATH] [--jobs N] FILE
+//	sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] FILE
 //	sweep ls [--db PATH]
 //	sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
 //	sweep show [--db PATH] [--head N] [--tail N] RUN_ID
@@ -71,13 +71,16 @@ func (e signalError) Error() string { return "stopped by " + e.sig.String() }
 const usage = `sweep runs learning-rate sweeps and stores every trace and verdict in SQLite.
 
 Usage:
-  sweep run [--db PATH] [--jobs N] FILE          run a sweep file into a database
-  sweep ls [--db PATH]                           list the sweeps in a database
-  sweep query [--db PATH] [--format F] SQL       run one read-only SQL statement
+  sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] FILE
+        run every config of a sweep file into a database
+  sweep ls [--db PATH]
+        list the sweeps in a database
+  sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
+        run one read-only SQL statement and print its rows
   sweep show [--db PATH] [--head N] [--tail N] RUN_ID
-                                                 print one run and its trace as the book does
-  sweep export [--db PATH] [--format F] (--runs|--trace) [--where SQL] [--out FILE]
-                                                 stream runs or trace rows as CSV or JSON Lines
+        print one run and its trace as the book does
+  sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
+        stream runs or trace rows as CSV or JSON Lines
 
 The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.

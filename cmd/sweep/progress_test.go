@@ -63,7 +63,7 @@ func TestProgressBarOnTerminal(t *testing.T) {
 		t.Errorf("no carriage return on the terminal: the bar was not redrawn in place:\n%q", s)
 	}
 	// name, percentage, bar, done/total, rate, [elapsed:remaining]
-	bar := regexp.MustCompile(`slow +\d+% \|[^|]*\| \(\d+/1500, \d+ configs/s\) \[\d+s:\d+s\]`)
+	bar := regexp.MustCompile(`slow +\d+% \|[^|]*\| \(\d+/15000, \d+ configs/s\) \[\d+s:\d+s\]`)
 	if n := len(bar.FindAllString(s, -1)); n < 2 {
 		t.Errorf("the bar with done/total, rate and time left was drawn %d times, want it live:\n%q", n, s)
 	}

@@ -20,7 +20,7 @@ import (
 	"sweep/internal/store"
 )
 
-const runUsage = `Usage: sweep run [--db PATH] [--jobs N] FILE
+const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] FILE
 
 Runs every config of the sweep file FILE and stores each run's trace and
 verdict in the database. Running the same file into the same database again
@@ -33,6 +33,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
 	jobs := fs.Int("jobs", runtime.NumCPU(), "how many configs to train at once")
+	trace := fs.String("trace", "", "trace rows to store, overriding the sweep file: all, none or every:N")
 	files, code, done := parseCommand(fs, args, runUsage, stdout, stderr)
 	if done {
 		return code
@@ -57,6 +58,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	spec, err := grid.Parse(file, data)
 	if err != nil {
 		return report(stderr, err)
+	}
+	if *trace != "" {
+		if spec.Trace, err = grid.ParseTraceStorage(*trace); err != nil {
+			return report(stderr, usageError{msg: "--trace: " + err.Error(), hint: "--trace all, --trace none or --trace every:10"})
+		}
 	}
 	st, err := store.Open(ctx, *dbPath)
 	if err != nil {
@@ -100,7 +106,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	remaining := sw.Configs - sw.Stored
 	bar := newProgress(stderr, spec.Name, remaining)
 	start := time.Now()
-	written, err := pipeline(ctx, st, sw.ID, todo, jobs, bar.update)
+	written, err := pipeline(ctx, st, sw.ID, todo, spec.Trace, jobs, bar.update)
 	elapsed := time.Since(start)
 	bar.finish()
 
@@ -144,16 +150,18 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 // pipeline trains configs on jobs workers while one writer stores the
 // results, and returns how many runs it stored. Cancelling ctx stops the
 // workers; what they finished is still committed.
-func pipeline(ctx context.Context, st *store.Store, sweepID int64, configs iter.Seq[grid.Config], jobs int, stored func(int64)) (int64, error) {
+func pipeline(ctx context.Context, st *store.Store, sweepID int64, configs iter.Seq[grid.Config], storage grid.TraceStorage, jobs int, stored func(int64)) (int64, error) {
 	// A short queue: the writer is the slower side, and each result holds
 	// its whole trace in memory until it is stored.
-	results := make(chan *runner.Result, 4*jobs)
+	results := make(chan *store.Record, 4*jobs)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(results)
 		return runner.Sweep(gctx, configs, jobs, func(ctx context.Context, r *runner.Result) error {
+			// Thinning and encoding the trace here, on the worker,
+			// keeps the one writer free to write.
 			select {
-			case results <- r:
+			case results <- store.NewRecord(r, storage):
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()

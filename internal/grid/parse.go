@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "grid"}
+	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
 	rangeFields = []string{"from", "to", "step", "per_decade"}
 	methods     = []string{string(GradientDescent), string(HotCold)}
@@ -100,6 +100,7 @@ func (p *parser) parse(data []byte) *Spec {
 	spec := &Spec{
 		Name:   strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file)),
 		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
+		Trace:  TraceAll,
 	}
 	var methodNode, gridKey, gridNode, divergenceNode *yaml.Node
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
@@ -136,6 +137,10 @@ func (p *parser) parse(data []byte) *Spec {
 				spec.Limits.Divergence = f
 				divergenceNode = val
 			}
+		case "trace":
+			if t, ok := p.traceStorage(val); ok {
+				spec.Trace = t
+			}
 		case "grid":
 			gridKey, gridNode = key, val
 		}
@@ -158,6 +163,32 @@ func (p *parser) parse(data []byte) *Spec {
 		spec.Axes = p.grid(gridKey, gridNode, spec.Method)
 	}
 	return spec
+}
+
+// traceStorage reads trace: all, trace: none or trace: {every: N}.
+func (p *parser) traceStorage(n *yaml.Node) (TraceStorage, bool) {
+	hint := "trace is all (every row, the default), none (verdicts only) or {every: N} (every Nth row and the deciding one)"
+	switch {
+	case n.Kind == yaml.ScalarNode && (n.Value == "all" || n.Value == "none"):
+		t, _ := ParseTraceStorage(n.Value)
+		return t, true
+	case n.Kind == yaml.MappingNode:
+		t, ok := TraceStorage{}, false
+		for key, val := range p.fields(n, "trace: ", []string{"every"}, hint) {
+			if key.Value == "every" {
+				var every int
+				if every, ok = p.integer(val, "trace.every", 1, MaxIterations); ok {
+					t.Every = every
+				}
+			}
+		}
+		if !ok && len(n.Content) == 0 {
+			p.fail(n, hint, "trace: {} says nothing")
+		}
+		return t, ok
+	}
+	p.fail(n, p.suggest(n, []string{"all", "none"}, hint), "trace: want all, none or {every: N}, got %s", describe(n))
+	return TraceStorage{}, false
 }
 
 // tabs reports (as errors) every line indented with a tab, which YAML

@@ -12,8 +12,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"iter"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Method names a learning rule.
@@ -59,6 +62,61 @@ type Limits struct {
 	Divergence float64 // diverged when error > Divergence or not finite
 }
 
+// TraceStorage is how much of each run's trace a sweep keeps.
+type TraceStorage struct {
+	// Every is 1 to keep every row, 0 to keep none, and N > 1 to keep every
+	// Nth row (steps 0, N, 2N, ...) and the last, deciding row.
+	Every int
+}
+
+// The two common trace storages.
+var (
+	TraceAll  = TraceStorage{Every: 1}
+	TraceNone = TraceStorage{Every: 0}
+)
+
+// Keeps reports whether the row at step is stored for a run of steps rows.
+func (t TraceStorage) Keeps(step, steps int) bool {
+	switch {
+	case t.Every == 0:
+		return false
+	case t.Every == 1:
+		return true
+	}
+	return step%t.Every == 0 || step == steps-1
+}
+
+// String returns the storage as a sweep file writes it: all, none or
+// every N.
+func (t TraceStorage) String() string {
+	switch t.Every {
+	case 0:
+		return "none"
+	case 1:
+		return "all"
+	}
+	return fmt.Sprintf("every %d", t.Every)
+}
+
+// ParseTraceStorage reads "all", "none" or "every N" (also "every:N" and
+// "every=N", for the command line).
+func ParseTraceStorage(s string) (TraceStorage, error) {
+	switch s {
+	case "all":
+		return TraceAll, nil
+	case "none":
+		return TraceNone, nil
+	}
+	rest, ok := strings.CutPrefix(s, "every")
+	if ok {
+		rest = strings.TrimLeft(rest, " :=")
+		if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= MaxIterations {
+			return TraceStorage{Every: n}, nil
+		}
+	}
+	return TraceStorage{}, fmt.Errorf("trace storage %q: want all, none or every N (N from 1 to %d)", s, MaxIterations)
+}
+
 // Axis is one dimension of the grid: its name and its values in sweep order.
 type Axis struct {
 	Name   string
@@ -70,6 +128,8 @@ type Spec struct {
 	Name   string
 	Method Method
 	Limits Limits
+	// Trace is how much of each run's trace to store.
+	Trace TraceStorage
 	// Axes are the rate axis (alpha or step_amount), input, goal and weight,
 	// always in that order.
 	Axes []Axis
@@ -165,6 +225,9 @@ func (s *Spec) Fingerprint() string {
 	putFloat(float64(s.Limits.Iterations))
 	putFloat(s.Limits.Tolerance)
 	putFloat(s.Limits.Divergence)
+	if s.Trace != TraceAll { // so that sweeps from before trace storage keep their fingerprint
+		putString("trace " + s.Trace.String())
+	}
 	for _, a := range s.Axes {
 		putString(a.Name)
 		putFloat(float64(len(a.Values)))

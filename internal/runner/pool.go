@@ -23,8 +23,11 @@ type Result struct {
 func (r *Result) Last() Row { return r.Trace[len(r.Trace)-1] }
 
 // Train runs one config and returns its result.
-func Train(c grid.Config) *Result {
-	trace, verdict := Run(c, nil)
+func Train(c grid.Config) *Result { return train(c, nil) }
+
+// train is Train with the trace appended to buf.
+func train(c grid.Config, buf []Row) *Result {
+	trace, verdict := Run(c, buf)
 	r := &Result{Config: c, Trace: trace, Verdict: verdict}
 	if p, ok := Predict(c); ok {
 		r.Prediction = &p
@@ -38,7 +41,9 @@ func Train(c grid.Config) *Result {
 const batchSize = 32
 
 // Sweep runs every config on jobs workers and hands each result to emit,
-// from the worker goroutines, concurrently. A run that diverges or produces
+// from the worker goroutines, concurrently. The result's trace lives in a
+// buffer the worker reuses for its next run, so emit must copy what it keeps
+// of it before it returns. A run that diverges or produces
 // NaN is data and never an error; Sweep returns the first error of emit (the
 // sink failed, say) after stopping the other workers, or ctx's error when it
 // was canceled before every config was handed out.
@@ -50,13 +55,16 @@ func Sweep(ctx context.Context, configs iter.Seq[grid.Config], jobs int, emit fu
 	flush := func() {
 		work := batch
 		g.Go(func() error {
+			var buf []Row
 			for _, c := range work {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				if err := emit(ctx, Train(c)); err != nil {
+				r := train(c, buf)
+				if err := emit(ctx, r); err != nil {
 					return err
 				}
+				buf = r.Trace[:0]
 			}
 			return nil
 		})

@@ -73,7 +73,7 @@ func TestReaderRefusesWrites(t *testing.T) {
 	defer r.Close()
 	attached := filepath.Join(t.TempDir(), "other.db")
 	for _, tt := range []struct{ query, action string }{
-		{"DELETE FROM trace", "DELETE on trace"},
+		{"DELETE FROM trace_weights", "DELETE on trace_weights"},
 		{"UPDATE runs SET verdict = 'converged'", "UPDATE on runs"},
 		{"INSERT INTO sweeps (name) VALUES ('x')", "INSERT on sweeps"},
 		{"DROP TABLE trace", "DROP TABLE"},

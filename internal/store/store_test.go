@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func TestOpenCreates(t *testing.T) {
 	if got, want := pragma(t, st.db, "application_id"), "1398228304"; got != want {
 		t.Errorf("application_id = %s, want %s", got, want)
 	}
-	if got, want := pragma(t, st.db, "user_version"), "2"; got != want {
+	if got, want := pragma(t, st.db, "user_version"), strconv.Itoa(SchemaVersion()); got != want {
 		t.Errorf("user_version = %s, want %s", got, want)
 	}
 	if got, want := pragma(t, st.db, "journal_mode"), "wal"; got != want {
@@ -93,7 +94,7 @@ func TestOpenRefuses(t *testing.T) {
 		{"a directory", dir, "is a directory", "file name"},
 		{"a text file", text, "is not an SQLite database", "new file name"},
 		{"another application's database", otherApp, "another application", "new file name"},
-		{"a newer schema", newer, "newer sweep (schema version 99; this binary knows up to 2)", "newer sweep binary"},
+		{"a newer schema", newer, fmt.Sprintf("newer sweep (schema version 99; this binary knows up to %d)", SchemaVersion()), "newer sweep binary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,12 +163,18 @@ grid:
 	return spec
 }
 
-// write stores results through the writer, as the pipeline does.
+// write stores results through the writer, as the pipeline does, keeping
+// every trace row.
 func write(t *testing.T, st *Store, sweepID int64, results ...*runner.Result) {
 	t.Helper()
-	ch := make(chan *runner.Result, len(results))
+	writeStorage(t, st, sweepID, grid.TraceAll, results...)
+}
+
+func writeStorage(t *testing.T, st *Store, sweepID int64, storage grid.TraceStorage, results ...*runner.Result) {
+	t.Helper()
+	ch := make(chan *Record, len(results))
 	for _, r := range results {
-		ch <- r
+		ch <- NewRecord(r, storage)
 	}
 	close(ch)
 	var stored int64
@@ -179,61 +186,162 @@ func write(t *testing.T, st *Store, sweepID int64, results ...*runner.Result) {
 	}
 }
 
-// TestTraceRoundTrip checks that every float comes back with the same bits,
-// infinities included, and that NaN comes back as NULL.
-func TestTraceRoundTrip(t *testing.T) {
-	st := openTemp(t)
-	spec := testSpec(t)
-	sw, err := st.StartSweep(context.Background(), spec, "store.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := runner.Train(spec.Config(1)) // alpha 1, input 2: diverges
-	odd := []float64{math.Inf(1), math.Inf(-1), math.NaN(), 5e-324, math.MaxFloat64, 0.30000000000000004, 1e-300}
-	r.Trace = append(r.Trace, runner.Row{Step: len(r.Trace), Weight: odd[0], Pred: odd[1], Error: odd[2], Delta: odd[3], WeightDelta: odd[4]})
-	r.Trace = append(r.Trace, runner.Row{Step: len(r.Trace), Weight: odd[5], Pred: odd[6], Error: 0, Delta: -1, WeightDelta: 1})
-	write(t, st, sw.ID, r)
-
-	var runID, steps int64
-	var verdict string
-	var finalWeight, finalError sql.NullFloat64
-	err = st.db.QueryRow("SELECT id, verdict, steps, final_weight, final_error FROM runs").Scan(&runID, &verdict, &steps, &finalWeight, &finalError)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := steps, int64(len(r.Trace)); got != want {
-		t.Errorf("steps = %d, want %d", got, want)
-	}
-	if got, want := verdict, "diverged"; got != want {
-		t.Errorf("verdict = %s, want %s", got, want)
-	}
+// readTrace reads a run's trace from the trace view; a NULL (NaN) column
+// reads as NaN.
+func readTrace(t *testing.T, st *Store, runID int64) []runner.Row {
+	t.Helper()
 	rows, err := st.db.Query("SELECT step, weight, pred, error, delta, weight_delta FROM trace WHERE run_id = ? ORDER BY step", runID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	i := 0
-	for ; rows.Next(); i++ {
+	var out []runner.Row
+	for rows.Next() {
 		var step int
-		var cols [5]sql.NullFloat64
-		if err := rows.Scan(&step, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4]); err != nil {
+		var c [5]sql.NullFloat64
+		if err := rows.Scan(&step, &c[0], &c[1], &c[2], &c[3], &c[4]); err != nil {
 			t.Fatal(err)
 		}
-		want := r.Trace[i]
-		for k, w := range []float64{want.Weight, want.Pred, want.Error, want.Delta, want.WeightDelta} {
-			got := cols[k]
-			switch {
-			case math.IsNaN(w):
-				if got.Valid {
-					t.Errorf("row %d column %d: NaN stored as %v, want NULL", i, k, got.Float64)
-				}
-			case !got.Valid || math.Float64bits(got.Float64) != math.Float64bits(w):
-				t.Errorf("row %d column %d = %v (valid %v), want %v", i, k, got.Float64, got.Valid, w)
+		f := func(n sql.NullFloat64) float64 {
+			if !n.Valid {
+				return math.NaN()
+			}
+			return n.Float64
+		}
+		out = append(out, runner.Row{Step: step, Weight: f(c[0]), Pred: f(c[1]), Error: f(c[2]), Delta: f(c[3]), WeightDelta: f(c[4])})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sameRows(t *testing.T, got, want []runner.Row) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("read %d trace rows, want %d", len(got), len(want))
+	}
+	bits := math.Float64bits
+	for i := range want {
+		g, w := got[i], want[i]
+		for k, pair := range [][2]float64{{g.Weight, w.Weight}, {g.Pred, w.Pred}, {g.Error, w.Error}, {g.Delta, w.Delta}, {g.WeightDelta, w.WeightDelta}} {
+			a, b := pair[0], pair[1]
+			if math.IsNaN(b) && math.IsNaN(a) {
+				continue
+			}
+			if b == 0 && a == 0 {
+				continue // SQLite keeps no sign of zero; documented
+			}
+			if bits(a) != bits(b) {
+				t.Errorf("step %d column %d = %v, want %v", w.Step, k, a, b)
 			}
 		}
+		if g.Step != w.Step {
+			t.Errorf("row %d has step %d, want %d", i, g.Step, w.Step)
+		}
 	}
-	if i != len(r.Trace) {
-		t.Errorf("read %d trace rows, want %d", i, len(r.Trace))
+}
+
+// TestTraceRoundTrip checks that the trace view computes every column from
+// the stored weight exactly as the learning rules do, bit for bit, for
+// gradient descent and hot_cold, for extreme weights (infinities, the
+// largest and smallest floats) and NaN (read back as NULL).
+func TestTraceRoundTrip(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	for _, method := range []string{"gradient_descent", "hot_cold"} {
+		rate := "alpha"
+		if method == "hot_cold" {
+			rate = "step_amount"
+		}
+		spec, err := grid.Parse("rt.yaml", []byte("method: "+method+"\niterations: 50\ngrid: {"+rate+": [1, 0.1], input: [0.5, 2, -3], goal: 0.8, weight: 0.5}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw, err := st.StartSweep(ctx, spec, "rt.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var results []*runner.Result
+		for c := range spec.Configs() {
+			results = append(results, runner.Train(c))
+		}
+		// One made-up run whose weights are the floats that break things;
+		// its other columns are what the rule computes from them.
+		odd := runner.Train(spec.Config(2))
+		odd.Trace = nil
+		for i, w := range []float64{0.30000000000000004, 5e-324, math.MaxFloat64, -math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 1e-300, 123456789012345680} {
+			c := odd.Config
+			pred := float64(c.Input * w)
+			delta := pred - c.Goal
+			row := runner.Row{Step: i, Weight: w, Pred: pred, Error: delta * delta, Delta: delta}
+			if method == "hot_cold" {
+				up, down := c.Goal-float64(c.Input*(w+c.Rate)), c.Goal-float64(c.Input*(w-c.Rate))
+				switch {
+				case down*down < up*up:
+					row.WeightDelta = c.Rate
+				case down*down > up*up:
+					row.WeightDelta = -c.Rate
+				}
+			} else {
+				row.WeightDelta = c.Input * delta
+			}
+			odd.Trace = append(odd.Trace, row)
+		}
+		results[2] = odd
+		write(t, st, sw.ID, results...)
+		for i, r := range results {
+			var runID int64
+			if err := st.db.QueryRow("SELECT id FROM runs WHERE sweep_id = ? AND config_index = ?", sw.ID, i).Scan(&runID); err != nil {
+				t.Fatal(err)
+			}
+			t.Run(fmt.Sprintf("%s config %d", method, i), func(t *testing.T) {
+				sameRows(t, readTrace(t, st, runID), r.Trace)
+			})
+		}
+	}
+}
+
+// TestTraceStorage checks every-Nth and no-trace storage: the rows kept,
+// and that the summary columns of runs are there either way.
+func TestTraceStorage(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	spec := testSpec(t)
+	r := runner.Train(spec.Config(0)) // alpha 1, input 0.5: converges at step 38
+	if len(r.Trace) != 39 {
+		t.Fatalf("test run has %d rows, want 39", len(r.Trace))
+	}
+	for _, tt := range []struct {
+		storage grid.TraceStorage
+		steps   []int
+	}{
+		{grid.TraceNone, nil},
+		{grid.TraceStorage{Every: 10}, []int{0, 10, 20, 30, 38}},
+		{grid.TraceStorage{Every: 19}, []int{0, 19, 38}},
+		{grid.TraceStorage{Every: 100}, []int{0, 38}},
+	} {
+		t.Run(tt.storage.String(), func(t *testing.T) {
+			spec.Trace = tt.storage
+			sw, err := st.StartSweep(ctx, spec, "store.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeStorage(t, st, sw.ID, tt.storage, r)
+			var runID, steps int64
+			var every int
+			if err := st.db.QueryRow("SELECT runs.id, steps, trace_every FROM runs JOIN sweeps ON sweeps.id = sweep_id WHERE sweep_id = ?", sw.ID).Scan(&runID, &steps, &every); err != nil {
+				t.Fatal(err)
+			}
+			if steps != 39 || every != tt.storage.Every {
+				t.Errorf("steps %d, trace_every %d; want 39, %d", steps, every, tt.storage.Every)
+			}
+			var want []runner.Row
+			for _, s := range tt.steps {
+				want = append(want, r.Trace[s])
+			}
+			sameRows(t, readTrace(t, st, runID), want)
+		})
 	}
 }
 
@@ -346,4 +454,42 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if name != "old" || stored != 0 {
 		t.Errorf("sweep_overview = %q, %d; want old, 0", name, stored)
 	}
+}
+
+// TestMigrateTraceTable opens a database of schema 2, whose trace was a
+// table of seven columns, and checks that its weights come through into
+// trace_weights bit for bit and the trace view computes the rest.
+func TestMigrateTraceTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := migrations()
+	if _, err := db.Exec(ms[0].sql + ";" + ms[1].sql + "; PRAGMA user_version = 2; PRAGMA application_id = 1398228304;" + `
+		INSERT INTO sweeps (id, name, fingerprint, method, file, yaml, configs, started_at, status)
+		VALUES (1, 'old', 'f', 'gradient_descent', 'old.yaml', '', 1, '2026-01-01T00:00:00.000Z', 'done');
+		INSERT INTO runs (id, sweep_id, config_index, method, alpha, input, goal, weight, iterations, tolerance, divergence, verdict, steps)
+		VALUES (7, 1, 0, 'gradient_descent', 1, 2, 0.8, 0.30000000000000004, 10, 1e-10, 1e12, 'diverged', 4)`); err != nil {
+		t.Fatal(err)
+	}
+	weights := []any{0.30000000000000004, 1.5953488891562302, math.Inf(1), nil}
+	for step, w := range weights {
+		if _, err := db.Exec("INSERT INTO trace (run_id, step, weight, pred, error, delta, weight_delta) VALUES (7, ?, ?, 0, 0, 0, 0)", step, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var want []runner.Row
+	for step, w := range []float64{0.30000000000000004, 1.5953488891562302, math.Inf(1), math.NaN()} {
+		pred := float64(2 * w)
+		delta := pred - 0.8
+		want = append(want, runner.Row{Step: step, Weight: w, Pred: pred, Error: delta * delta, Delta: delta, WeightDelta: 2 * delta})
+	}
+	sameRows(t, readTrace(t, st, 7), want)
 }

@@ -37,11 +37,12 @@ func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*Sweep, error) {
 	sw := &Sweep{Configs: spec.Len()}
 	err := s.db.QueryRowContext(ctx, `
-		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, started_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, started_at, status, trace_every)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
 		RETURNING id`,
 		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs, now(), StatusRunning,
+		spec.Trace.Every,
 	).Scan(&sw.ID)
 	if err != nil {
 		return nil, fmt.Errorf("record sweep in %s: %w", s.path, err)
