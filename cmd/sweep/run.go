@@ -106,7 +106,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	remaining := sw.Configs - sw.Stored
 	bar := newProgress(stderr, spec.Name, remaining)
 	start := time.Now()
-	written, err := pipeline(ctx, st, sw.ID, todo, spec.Trace, jobs, bar.update)
+	written, counts, err := pipeline(ctx, st, sw, todo, spec.Trace, jobs, bar.update)
 	elapsed := time.Since(start)
 	bar.finish()
 
@@ -127,13 +127,19 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	if err != nil && !interrupted {
 		return report(stderr, err)
 	}
-	counts, total, serr := st.Summary(after, sw.ID)
-	if serr != nil {
-		return report(stderr, serr)
+	// The counts of what this run wrote are the sweep's counts when it
+	// wrote the whole sweep; otherwise (resumed, or another process wrote
+	// some of it) the database has the truth, at the cost of a scan.
+	total, rateCounts := written, counts.counts
+	if sw.Stored > 0 || written != sw.Configs {
+		var serr error
+		if rateCounts, total, serr = st.Summary(after, sw.ID); serr != nil {
+			return report(stderr, serr)
+		}
 	}
 	printSummary(stdout, summary{
 		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
-		ranNow: written, elapsed: elapsed, counts: counts,
+		ranNow: written, elapsed: elapsed, counts: rateCounts,
 	})
 	if interrupted {
 		printError(stderr, fmt.Sprintf("interrupted: %d of %d configs stored", total, sw.Configs),
@@ -148,20 +154,25 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 }
 
 // pipeline trains configs on jobs workers while one writer stores the
-// results, and returns how many runs it stored. Cancelling ctx stops the
-// workers; what they finished is still committed.
-func pipeline(ctx context.Context, st *store.Store, sweepID int64, configs iter.Seq[grid.Config], storage grid.TraceStorage, jobs int, stored func(int64)) (int64, error) {
-	// A short queue: the writer is the slower side, and each result holds
-	// its whole trace in memory until it is stored.
-	results := make(chan *store.Record, 4*jobs)
+// results, and returns how many runs it stored and their verdict counts per
+// learning rate. Cancelling ctx stops the workers; what they finished is
+// still committed.
+func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs iter.Seq[grid.Config], storage grid.TraceStorage, jobs int, progress func(int64)) (int64, *tally, error) {
+	// A short queue: the writer is the slower side, and each batch holds
+	// its traces in memory until it is stored.
+	batches := make(chan []*store.Record, 2*jobs)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		defer close(results)
-		return runner.Sweep(gctx, configs, jobs, func(ctx context.Context, r *runner.Result) error {
-			// Thinning and encoding the trace here, on the worker,
+		defer close(batches)
+		return runner.Sweep(gctx, configs, jobs, storage.Every, func(ctx context.Context, results []*runner.Result) error {
+			// Thinning and encoding the traces here, on the workers,
 			// keeps the one writer free to write.
+			recs := make([]*store.Record, len(results))
+			for i, r := range results {
+				recs[i] = store.NewRecord(r, storage)
+			}
 			select {
-			case results <- store.NewRecord(r, storage):
+			case batches <- recs:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -169,14 +180,36 @@ func pipeline(ctx context.Context, st *store.Store, sweepID int64, configs iter.
 		})
 	})
 	var written int64
+	counts := newTally()
 	g.Go(func() error {
-		return st.Write(gctx, sweepID, results, func(n int64) {
-			written = n
-			stored(n)
+		return st.Write(gctx, sw, batches, func(recs []*store.Record) {
+			for _, r := range recs {
+				counts.add(r.Config.Rate, r.Verdict)
+			}
+			written += int64(len(recs))
+			progress(written)
 		})
 	})
 	err := g.Wait()
-	return written, err
+	return written, counts, err
+}
+
+// tally counts verdicts per learning rate in the order the rates appear.
+type tally struct {
+	index  map[float64]int
+	counts []store.RateCounts
+}
+
+func newTally() *tally { return &tally{index: map[float64]int{}} }
+
+func (t *tally) add(rate float64, v runner.Verdict) {
+	i, ok := t.index[rate]
+	if !ok {
+		i = len(t.counts)
+		t.index[rate] = i
+		t.counts = append(t.counts, store.RateCounts{Rate: rate})
+	}
+	t.counts[i].Counts[v]++
 }
 
 type summary struct {

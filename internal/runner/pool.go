@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"iter"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -10,11 +11,12 @@ import (
 )
 
 // Result is one finished run: its config, its trace up to and including the
-// deciding row, its verdict and, for gradient descent, the theory's
-// prediction.
+// deciding row (or the rows of it that were kept), its verdict and, for
+// gradient descent, the theory's prediction.
 type Result struct {
 	Config     grid.Config
-	Trace      []Row
+	Trace      []Row // every row, or those kept; the last is the deciding row
+	Steps      int   // rows the run had, kept or not
 	Verdict    Verdict
 	Prediction *Prediction // nil for methods without a theory
 }
@@ -22,13 +24,13 @@ type Result struct {
 // Last returns the deciding row, the last of the trace.
 func (r *Result) Last() Row { return r.Trace[len(r.Trace)-1] }
 
-// Train runs one config and returns its result.
-func Train(c grid.Config) *Result { return train(c, nil) }
+// Train runs one config, keeping every trace row, and returns its result.
+func Train(c grid.Config) *Result { return train(c, 1, nil) }
 
-// train is Train with the trace appended to buf.
-func train(c grid.Config, buf []Row) *Result {
-	trace, verdict := Run(c, buf)
-	r := &Result{Config: c, Trace: trace, Verdict: verdict}
+// train runs one config keeping the rows RunKeeping keeps, in buf.
+func train(c grid.Config, every int, buf []Row) *Result {
+	trace, steps, verdict := RunKeeping(c, every, buf)
+	r := &Result{Config: c, Trace: trace, Steps: steps, Verdict: verdict}
 	if p, ok := Predict(c); ok {
 		r.Prediction = &p
 	}
@@ -36,18 +38,23 @@ func train(c grid.Config, buf []Row) *Result {
 }
 
 // batchSize is how many configs one worker task takes at once: enough that
-// the cost of handing out work is small beside the work, few enough that
-// cancellation is prompt.
-const batchSize = 32
+// the cost of handing out work and results is small beside the work, few
+// enough that cancellation is prompt.
+const batchSize = 64
 
-// Sweep runs every config on jobs workers and hands each result to emit,
-// from the worker goroutines, concurrently. The result's trace lives in a
-// buffer the worker reuses for its next run, so emit must copy what it keeps
-// of it before it returns. A run that diverges or produces
-// NaN is data and never an error; Sweep returns the first error of emit (the
-// sink failed, say) after stopping the other workers, or ctx's error when it
-// was canceled before every config was handed out.
-func Sweep(ctx context.Context, configs iter.Seq[grid.Config], jobs int, emit func(context.Context, *Result) error) error {
+// buffers holds trace buffers between runs, so that a sweep of millions of
+// runs allocates a few dozen.
+var buffers = sync.Pool{New: func() any { return new([]Row) }}
+
+// Sweep runs every config on jobs workers, keeping the trace rows that
+// RunKeeping keeps for every, and hands the results to emit a batch at a
+// time, from the worker goroutines, concurrently. The results' traces live
+// in buffers that are reused once emit returns, so emit must copy what it
+// keeps of them. A run that diverges or produces NaN is data and never an
+// error; Sweep returns the first error of emit (the sink failed, say) after
+// stopping the other workers, or ctx's error when it was canceled before
+// every config was handed out.
+func Sweep(ctx context.Context, configs iter.Seq[grid.Config], jobs, every int, emit func(context.Context, []*Result) error) error {
 	parent := ctx
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(jobs, 1))
@@ -55,18 +62,24 @@ func Sweep(ctx context.Context, configs iter.Seq[grid.Config], jobs int, emit fu
 	flush := func() {
 		work := batch
 		g.Go(func() error {
-			var buf []Row
+			results := make([]*Result, 0, len(work))
+			bufs := make([]*[]Row, 0, len(work))
+			defer func() {
+				for _, b := range bufs {
+					buffers.Put(b)
+				}
+			}()
 			for _, c := range work {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				r := train(c, buf)
-				if err := emit(ctx, r); err != nil {
-					return err
-				}
-				buf = r.Trace[:0]
+				buf := buffers.Get().(*[]Row)
+				r := train(c, every, *buf)
+				*buf = r.Trace[:0]
+				bufs = append(bufs, buf)
+				results = append(results, r)
 			}
-			return nil
+			return emit(ctx, results)
 		})
 		batch = make([]grid.Config, 0, batchSize)
 	}

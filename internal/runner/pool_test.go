@@ -31,14 +31,16 @@ func TestSweepEmitsEveryConfigOnce(t *testing.T) {
 	for _, jobs := range []int{1, 3, 8} {
 		var mu sync.Mutex
 		seen := map[int64]int{}
-		err := Sweep(context.Background(), spec.Configs(), jobs, func(_ context.Context, r *Result) error {
-			want, _ := Run(r.Config, nil)
-			if len(r.Trace) != len(want) || r.Prediction == nil {
-				t.Errorf("config %d: result differs from a direct run", r.Config.Index)
+		err := Sweep(context.Background(), spec.Configs(), jobs, 1, func(_ context.Context, results []*Result) error {
+			for _, r := range results {
+				want, _ := Run(r.Config, nil)
+				if len(r.Trace) != len(want) || r.Steps != len(want) || r.Last() != want[len(want)-1] || r.Prediction == nil {
+					t.Errorf("config %d: result differs from a direct run", r.Config.Index)
+				}
+				mu.Lock()
+				seen[r.Config.Index]++
+				mu.Unlock()
 			}
-			mu.Lock()
-			seen[r.Config.Index]++
-			mu.Unlock()
 			return nil
 		})
 		if err != nil {
@@ -55,19 +57,47 @@ func TestSweepEmitsEveryConfigOnce(t *testing.T) {
 	}
 }
 
+// TestSweepKeepsRows checks the rows kept for every = 0 (only the deciding
+// row) and every = 7, against the full trace of a direct run.
+func TestSweepKeepsRows(t *testing.T) {
+	spec := testSpec(t)
+	for _, every := range []int{0, 7} {
+		err := Sweep(context.Background(), spec.Configs(), 2, every, func(_ context.Context, results []*Result) error {
+			for _, r := range results {
+				full, _ := Run(r.Config, nil)
+				var want []Row
+				for _, row := range full {
+					if every > 0 && row.Step%every == 0 || row.Step == len(full)-1 {
+						want = append(want, row)
+					}
+				}
+				if r.Steps != len(full) || len(r.Trace) != len(want) {
+					t.Fatalf("every %d, config %d: kept %d of %d rows, want %d of %d", every, r.Config.Index, len(r.Trace), r.Steps, len(want), len(full))
+				}
+				for i := range want {
+					if r.Trace[i] != want[i] {
+						t.Fatalf("every %d, config %d: kept row %+v, want %+v", every, r.Config.Index, r.Trace[i], want[i])
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestSweepStopsOnEmitError(t *testing.T) {
 	spec := testSpec(t)
 	boom := errors.New("disk full")
 	var mu sync.Mutex
 	emitted := 0
-	err := Sweep(context.Background(), spec.Configs(), 2, func(context.Context, *Result) error {
+	err := Sweep(context.Background(), spec.Configs(), 2, 1, func(_ context.Context, results []*Result) error {
 		mu.Lock()
 		defer mu.Unlock()
-		emitted++
-		if emitted == 5 {
-			return boom
-		}
-		return nil
+		emitted += len(results)
+		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("Sweep = %v, want %v", err, boom)
@@ -82,12 +112,11 @@ func TestSweepCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var mu sync.Mutex
 	emitted := 0
-	err := Sweep(ctx, spec.Configs(), 2, func(context.Context, *Result) error {
+	err := Sweep(ctx, spec.Configs(), 1, 1, func(_ context.Context, results []*Result) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if emitted++; emitted == 3 {
-			cancel()
-		}
+		emitted += len(results)
+		cancel()
 		return nil
 	})
 	if !errors.Is(err, context.Canceled) {

@@ -32,13 +32,24 @@ type Row struct {
 // (appended to buf, which may be nil; passing the previous trace back reuses
 // its memory) and the verdict. The deciding row is the last row of the trace.
 func Run(c grid.Config, buf []Row) ([]Row, Verdict) {
-	trace := buf[:0]
+	trace, _, verdict := RunKeeping(c, 1, buf)
+	return trace, verdict
+}
+
+// RunKeeping is Run for a sweep that stores only part of each trace: it
+// keeps the rows at steps 0, every, 2*every, ... (none when every is 0) and,
+// always, the deciding row, and returns them with the number of rows the run
+// had. Rows not kept are never stored in memory, so a sweep that keeps no
+// trace costs no more memory for a run of a million steps than of one.
+func RunKeeping(c grid.Config, every int, buf []Row) (kept []Row, steps int, v Verdict) {
+	kept = buf[:0]
 	var (
 		w      = c.Weight
 		before = [2]float64{} // the weights one and two steps before
 		tol    = c.Limits.Tolerance
 		bound  = c.Limits.Divergence
 		last   = c.Limits.Iterations - 1
+		keep   = 0 // the next step to keep, when every > 0
 	)
 	for step := 0; ; step++ {
 		pred := float64(c.Input * w)
@@ -52,19 +63,29 @@ func Run(c grid.Config, buf []Row) ([]Row, Verdict) {
 			weightDelta = c.Input * delta
 			next = w - float64(c.Rate*weightDelta)
 		}
-		trace = append(trace, Row{Step: step, Weight: w, Pred: pred, Error: errv, Delta: delta, WeightDelta: weightDelta})
+		row := Row{Step: step, Weight: w, Pred: pred, Error: errv, Delta: delta, WeightDelta: weightDelta}
 
+		decided := true
 		switch {
 		case !(errv <= bound): // also true for NaN, and +Inf exceeds any bound
-			return trace, Diverged
+			v = Diverged
 		case errv < tol:
-			return trace, Converged
+			v = Converged
 		case step >= 2 && w == before[1]:
-			return trace, Oscillating
+			v = Oscillating
 		case next == w:
-			return trace, Stalled
+			v = Stalled
 		case step >= last:
-			return trace, Unfinished
+			v = Unfinished
+		default:
+			decided = false
+		}
+		if decided {
+			return append(kept, row), step + 1, v
+		}
+		if every > 0 && step == keep {
+			kept = append(kept, row)
+			keep += every
 		}
 		before[1], before[0] = before[0], w
 		w = next

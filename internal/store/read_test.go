@@ -27,7 +27,7 @@ func filledStore(t *testing.T) string {
 	for c := range spec.Configs() {
 		results = append(results, runner.Train(c))
 	}
-	write(t, st, sw.ID, results...)
+	write(t, st, sw, results...)
 	st.FinishSweep(context.Background(), sw.ID, StatusDone)
 	st.Close()
 	return path

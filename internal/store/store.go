@@ -66,7 +66,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// busy_timeout: a second process waits for the lock instead of failing
 	// with "database is locked". synchronous=NORMAL is durable in WAL mode
 	// against a crash of the process, which is what we guard against.
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -154,6 +154,11 @@ func (s *Store) check(ctx context.Context) error {
 func (s *Store) migrate(ctx context.Context) error {
 	// WAL is a property of the file; set it only now that the file is known
 	// to be ours.
+	// Large pages: a sweep appends megabytes of runs and traces, and
+	// every page is one write call. page_size only takes on a new file.
+	if _, err := s.db.ExecContext(ctx, "PRAGMA page_size=16384"); err != nil {
+		return fmt.Errorf("set page size of %s: %w", s.path, err)
+	}
 	if _, err := s.db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
 		return fmt.Errorf("set WAL mode on %s: %w", s.path, err)
 	}

@@ -165,20 +165,20 @@ grid:
 
 // write stores results through the writer, as the pipeline does, keeping
 // every trace row.
-func write(t *testing.T, st *Store, sweepID int64, results ...*runner.Result) {
+func write(t *testing.T, st *Store, sw *Sweep, results ...*runner.Result) {
 	t.Helper()
-	writeStorage(t, st, sweepID, grid.TraceAll, results...)
+	writeStorage(t, st, sw, grid.TraceAll, results...)
 }
 
-func writeStorage(t *testing.T, st *Store, sweepID int64, storage grid.TraceStorage, results ...*runner.Result) {
+func writeStorage(t *testing.T, st *Store, sw *Sweep, storage grid.TraceStorage, results ...*runner.Result) {
 	t.Helper()
-	ch := make(chan *Record, len(results))
+	ch := make(chan []*Record, len(results))
 	for _, r := range results {
-		ch <- NewRecord(r, storage)
+		ch <- []*Record{NewRecord(r, storage)}
 	}
 	close(ch)
 	var stored int64
-	if err := st.Write(context.Background(), sweepID, ch, func(n int64) { stored = n }); err != nil {
+	if err := st.Write(context.Background(), sw, ch, func(recs []*Record) { stored += int64(len(recs)) }); err != nil {
 		t.Fatal(err)
 	}
 	if stored != int64(len(results)) {
@@ -289,7 +289,7 @@ func TestTraceRoundTrip(t *testing.T) {
 			odd.Trace = append(odd.Trace, row)
 		}
 		results[2] = odd
-		write(t, st, sw.ID, results...)
+		write(t, st, sw, results...)
 		for i, r := range results {
 			var runID int64
 			if err := st.db.QueryRow("SELECT id FROM runs WHERE sweep_id = ? AND config_index = ?", sw.ID, i).Scan(&runID); err != nil {
@@ -327,7 +327,7 @@ func TestTraceStorage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeStorage(t, st, sw.ID, tt.storage, r)
+			writeStorage(t, st, sw, tt.storage, r)
 			var runID, steps int64
 			var every int
 			if err := st.db.QueryRow("SELECT runs.id, steps, trace_every FROM runs JOIN sweeps ON sweeps.id = sweep_id WHERE sweep_id = ?", sw.ID).Scan(&runID, &steps, &every); err != nil {
@@ -356,7 +356,7 @@ func TestResumeAndDuplicates(t *testing.T) {
 	if sw.Stored != 0 || sw.Configs != 4 {
 		t.Fatalf("new sweep: stored %d of %d, want 0 of 4", sw.Stored, sw.Configs)
 	}
-	write(t, st, sw.ID, runner.Train(spec.Config(0)), runner.Train(spec.Config(2)))
+	write(t, st, sw, runner.Train(spec.Config(0)), runner.Train(spec.Config(2)))
 	if err := st.FinishSweep(ctx, sw.ID, StatusInterrupted); err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestResumeAndDuplicates(t *testing.T) {
 	}
 	// A config stored twice (another process got there first) is skipped
 	// whole: no second run row, no doubled trace.
-	write(t, st, sw.ID, runner.Train(spec.Config(0)), runner.Train(spec.Config(1)), runner.Train(spec.Config(3)))
+	write(t, st, sw, runner.Train(spec.Config(0)), runner.Train(spec.Config(1)), runner.Train(spec.Config(3)))
 	var runs, traceRows, wantRows int64
 	st.db.QueryRow("SELECT count(*), sum(steps) FROM runs").Scan(&runs, &wantRows)
 	st.db.QueryRow("SELECT count(*) FROM trace").Scan(&traceRows)
@@ -434,7 +434,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatalf("first migration is version %d", v1.version)
 	}
 	if _, err := db.Exec(v1.sql + "; PRAGMA user_version = 1; PRAGMA application_id = 1398228304;" +
-		"INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, started_at, status) VALUES ('old', 'f', 'hot_cold', 'old.yaml', '', 3, '2026-01-01T00:00:00.000Z', 'done')"); err != nil {
+		"INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, started_at, status) VALUES ('old', 'f', 'hot_cold', 'old.yaml', '', 3, 1, 1, '2026-01-01T00:00:00.000Z', 'done')"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -454,42 +454,4 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if name != "old" || stored != 0 {
 		t.Errorf("sweep_overview = %q, %d; want old, 0", name, stored)
 	}
-}
-
-// TestMigrateTraceTable opens a database of schema 2, whose trace was a
-// table of seven columns, and checks that its weights come through into
-// trace_weights bit for bit and the trace view computes the rest.
-func TestMigrateTraceTable(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v2.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms := migrations()
-	if _, err := db.Exec(ms[0].sql + ";" + ms[1].sql + "; PRAGMA user_version = 2; PRAGMA application_id = 1398228304;" + `
-		INSERT INTO sweeps (id, name, fingerprint, method, file, yaml, configs, started_at, status)
-		VALUES (1, 'old', 'f', 'gradient_descent', 'old.yaml', '', 1, '2026-01-01T00:00:00.000Z', 'done');
-		INSERT INTO runs (id, sweep_id, config_index, method, alpha, input, goal, weight, iterations, tolerance, divergence, verdict, steps)
-		VALUES (7, 1, 0, 'gradient_descent', 1, 2, 0.8, 0.30000000000000004, 10, 1e-10, 1e12, 'diverged', 4)`); err != nil {
-		t.Fatal(err)
-	}
-	weights := []any{0.30000000000000004, 1.5953488891562302, math.Inf(1), nil}
-	for step, w := range weights {
-		if _, err := db.Exec("INSERT INTO trace (run_id, step, weight, pred, error, delta, weight_delta) VALUES (7, ?, ?, 0, 0, 0, 0)", step, w); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-	st, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var want []runner.Row
-	for step, w := range []float64{0.30000000000000004, 1.5953488891562302, math.Inf(1), math.NaN()} {
-		pred := float64(2 * w)
-		delta := pred - 0.8
-		want = append(want, runner.Row{Step: step, Weight: w, Pred: pred, Error: delta * delta, Delta: delta, WeightDelta: 2 * delta})
-	}
-	sameRows(t, readTrace(t, st, 7), want)
 }

@@ -14,6 +14,9 @@ import (
 type Sweep struct {
 	ID      int64
 	Configs int64 // configs in the grid
+	// FirstRunID is the id of the run of config 0; config i's run has id
+	// FirstRunID + i.
+	FirstRunID int64
 	// Done reports whether the config with the given index is stored.
 	Done func(index int64) bool
 	// Stored is how many configs were stored before this run began.
@@ -36,19 +39,22 @@ func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 // run.
 func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*Sweep, error) {
 	sw := &Sweep{Configs: spec.Len()}
+	// A new sweep takes the run ids after the last sweep's; the statement
+	// runs under SQLite's write lock, so two processes never take the same.
 	err := s.db.QueryRowContext(ctx, `
-		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, started_at, status, trace_every)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, started_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
-		RETURNING id`,
-		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs, now(), StatusRunning,
-		spec.Trace.Every,
-	).Scan(&sw.ID)
+		RETURNING id, first_run_id`,
+		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs,
+		spec.Trace.Every, now(), StatusRunning,
+	).Scan(&sw.ID, &sw.FirstRunID)
 	if err != nil {
 		return nil, fmt.Errorf("record sweep in %s: %w", s.path, err)
 	}
 	done := make([]uint64, (sw.Configs+63)/64)
-	rows, err := s.db.QueryContext(ctx, "SELECT config_index FROM runs WHERE sweep_id = ?", sw.ID)
+	rows, err := s.db.QueryContext(ctx, "SELECT id - ? FROM runs WHERE id BETWEEN ? AND ?",
+		sw.FirstRunID, sw.FirstRunID, sw.FirstRunID+sw.Configs-1)
 	if err != nil {
 		return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
 	}
@@ -75,8 +81,10 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*
 func (s *Store) FinishSweep(ctx context.Context, id int64, status string) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE sweeps SET
-			status = CASE WHEN (SELECT count(*) FROM runs WHERE sweep_id = sweeps.id) = configs THEN 'done' ELSE ? END,
-			finished_at = CASE WHEN (SELECT count(*) FROM runs WHERE sweep_id = sweeps.id) = configs THEN ? END
+			status = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id AND first_run_id + configs - 1) = configs
+				THEN 'done' ELSE ? END,
+			finished_at = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id AND first_run_id + configs - 1) = configs
+				THEN ? END
 		WHERE id = ?`, status, now(), id)
 	if err != nil {
 		return fmt.Errorf("record end of sweep in %s: %w", s.path, err)
@@ -96,7 +104,8 @@ type RateCounts struct {
 func (s *Store) Summary(ctx context.Context, id int64) ([]RateCounts, int64, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT coalesce(alpha, step_amount), verdict, count(*), min(config_index)
-		FROM runs WHERE sweep_id = ?
+		FROM runs WHERE id BETWEEN (SELECT first_run_id FROM sweeps WHERE id = ?1)
+			AND (SELECT first_run_id + configs - 1 FROM sweeps WHERE id = ?1)
 		GROUP BY 1, 2 ORDER BY 4`, id)
 	if err != nil {
 		return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)

@@ -1,30 +1,41 @@
--- The first schema of a sweep database. Columns are snake_case and typed
--- (STRICT) so that any SQLite client reads them as numbers and text.
+-- The tables of a sweep database. Columns are snake_case and typed (STRICT)
+-- so that any SQLite client reads them as numbers and text.
 --
 -- SQLite cannot hold a NaN: it stores NULL instead, so a NULL in a REAL
--- column of runs or trace means the value was NaN. It also stores -0.0 as
--- 0.0. Every other float64, infinities included, reads back bit for bit.
+-- column means the value was NaN. It also stores -0.0 as 0.0. Every other
+-- float64, infinities included, reads back bit for bit.
 
 CREATE TABLE sweeps (
-    id            INTEGER PRIMARY KEY,
-    name          TEXT    NOT NULL,
+    id           INTEGER PRIMARY KEY,
+    name         TEXT    NOT NULL,
     -- A hash of everything that decides the results (name, method, limits,
-    -- the exact axis values); running an equal sweep again resumes this one.
-    fingerprint   TEXT    NOT NULL UNIQUE,
-    method        TEXT    NOT NULL CHECK (method IN ('gradient_descent', 'hot_cold')),
-    file          TEXT    NOT NULL, -- the sweep file's path as given
-    yaml          TEXT    NOT NULL, -- the sweep file's text as given
-    configs       INTEGER NOT NULL, -- how many configs the grid has
-    started_at    TEXT    NOT NULL, -- UTC, ISO 8601
-    finished_at   TEXT,             -- NULL until it is done
-    status        TEXT    NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'done'))
+    -- trace storage, the exact axis values); running an equal sweep again
+    -- resumes this one.
+    fingerprint  TEXT    NOT NULL UNIQUE,
+    method       TEXT    NOT NULL CHECK (method IN ('gradient_descent', 'hot_cold')),
+    file         TEXT    NOT NULL, -- the sweep file's path as given
+    yaml         TEXT    NOT NULL, -- the sweep file's text as given
+    configs      INTEGER NOT NULL, -- how many configs the grid has
+    -- The run of config i has id first_run_id + i: each sweep owns a range
+    -- of run ids, so a run's id says which config it is and storing a run
+    -- twice is caught by the primary key alone.
+    first_run_id INTEGER NOT NULL UNIQUE,
+    trace_every  INTEGER NOT NULL, -- trace rows kept: 1 every row, 0 none, N every Nth and the deciding row
+    started_at   TEXT    NOT NULL, -- UTC, ISO 8601
+    finished_at  TEXT,             -- NULL until every config is stored
+    status       TEXT    NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'done'))
 ) STRICT;
 
+-- One row per config. No secondary index and no CHECK constraints (the one
+-- writer only ever writes the names above): each would cost more than the
+-- row itself, and rows are appended in id order, which keeps storing a
+-- million of them fast; a scan of a million runs takes a fraction of a
+-- second.
 CREATE TABLE runs (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY, -- first_run_id of its sweep + config_index
     sweep_id          INTEGER NOT NULL REFERENCES sweeps (id),
     config_index      INTEGER NOT NULL, -- position in the sweep order, 0-based
-    method            TEXT    NOT NULL CHECK (method IN ('gradient_descent', 'hot_cold')),
+    method            TEXT    NOT NULL, -- gradient_descent or hot_cold
     alpha             REAL,             -- gradient_descent only
     step_amount       REAL,             -- hot_cold only
     input             REAL    NOT NULL,
@@ -33,24 +44,28 @@ CREATE TABLE runs (
     iterations        INTEGER NOT NULL,
     tolerance         REAL    NOT NULL,
     divergence        REAL    NOT NULL,
-    verdict           TEXT    NOT NULL CHECK (verdict IN ('converged', 'diverged', 'oscillating', 'stalled', 'unfinished')),
-    steps             INTEGER NOT NULL, -- trace rows; the last one decided the verdict
+    verdict           TEXT    NOT NULL, -- converged, diverged, oscillating, stalled or unfinished
+    steps             INTEGER NOT NULL, -- trace rows the run had; the last one decided the verdict
     final_weight      REAL,             -- weight of the last trace row
     final_error       REAL,             -- error of the last trace row
-    predicted_verdict TEXT CHECK (predicted_verdict IN ('converged', 'diverged', 'oscillating', 'stalled', 'unfinished')),
-    predicted_steps   INTEGER,          -- NULL for hot_cold, which has no theory
-    UNIQUE (sweep_id, config_index)
+    predicted_verdict TEXT,             -- as verdict
+    predicted_steps   INTEGER           -- NULL for hot_cold, which has no theory
 ) STRICT;
 
-CREATE INDEX runs_by_config ON runs (method, alpha, step_amount, input, goal, weight);
-
-CREATE TABLE trace (
-    run_id       INTEGER NOT NULL REFERENCES runs (id),
-    step         INTEGER NOT NULL, -- 0-based; recorded before the update
-    weight       REAL,
-    pred         REAL,
-    error        REAL,
-    delta        REAL,
-    weight_delta REAL,
-    PRIMARY KEY (run_id, step)
-) STRICT, WITHOUT ROWID;
+-- Traces, stored as their weights only. Every other column of a trace row
+-- is a pure function of the run's config and the row's weight, which the
+-- trace view (0002_views.sql) computes with the same IEEE operations, in
+-- the same order, as the learning rule: the rows read back bit for bit,
+-- while the database holds about 19 bytes per row instead of 7 columns and
+-- a whole trace is one value to write.
+--
+-- weights is a JSON array of the weights at steps 0, 1, ... or, for a
+-- thinned trace, an object from step to weight. Numbers are written in the
+-- shortest form that reads back as the same float64 (SQLite's JSON parser
+-- reads them exactly), always with a point or an exponent so that they are
+-- REALs; an infinite weight is written 9e999 or -9e999, which read back as
+-- infinity, and NaN as null.
+CREATE TABLE trace_weights (
+    run_id  INTEGER PRIMARY KEY REFERENCES runs (id),
+    weights TEXT    NOT NULL
+) STRICT;

@@ -3,6 +3,38 @@
 -- are a contract, like the tables. Each carries the sweep's name as sweep,
 -- so that WHERE sweep = 'alpha' picks one sweep out of a database.
 
+-- One row per stored step, with the columns DOMAIN.md names. pred, delta
+-- and error are computed exactly as the learning rules compute them;
+-- weight_delta is input * delta for gradient descent and, for hot_cold, the
+-- step as it is subtracted: +step_amount when a step down predicts better,
+-- -step_amount when a step up does, 0 on a tie.
+CREATE VIEW trace AS
+SELECT run_id,
+       step,
+       weight,
+       pred,
+       delta * delta AS error,
+       delta,
+       CASE
+           WHEN step_amount IS NULL THEN input * delta
+           WHEN down_error < up_error THEN step_amount
+           WHEN down_error > up_error THEN -step_amount
+           ELSE 0.0
+       END AS weight_delta
+FROM (SELECT run_id, step, weight, pred, pred - goal AS delta, input, step_amount,
+             (goal - input * (weight + step_amount)) * (goal - input * (weight + step_amount)) AS up_error,
+             (goal - input * (weight - step_amount)) * (goal - input * (weight - step_amount)) AS down_error
+      FROM (SELECT t.run_id,
+                   CAST(j.key AS INTEGER) AS step,
+                   j.value                AS weight,
+                   r.input * j.value      AS pred,
+                   r.input,
+                   r.goal,
+                   r.step_amount
+            FROM trace_weights t
+            JOIN runs r ON r.id = t.run_id
+            JOIN json_each(t.weights) j));
+
 -- How many configs ended in each verdict, per learning rate of each sweep.
 CREATE VIEW verdict_counts AS
 SELECT runs.sweep_id,
@@ -138,11 +170,12 @@ SELECT sweeps.id,
        sweeps.finished_at,
        sweeps.configs,
        count(runs.id)                    AS stored,
+       sweeps.trace_every,
        coalesce(sum(runs.verdict = 'converged'), 0)   AS converged,
        coalesce(sum(runs.verdict = 'diverged'), 0)    AS diverged,
        coalesce(sum(runs.verdict = 'oscillating'), 0) AS oscillating,
        coalesce(sum(runs.verdict = 'stalled'), 0)     AS stalled,
        coalesce(sum(runs.verdict = 'unfinished'), 0)  AS unfinished
 FROM sweeps
-LEFT JOIN runs ON runs.sweep_id = sweeps.id
+LEFT JOIN runs ON runs.id BETWEEN sweeps.first_run_id AND sweeps.first_run_id + sweeps.configs - 1
 GROUP BY sweeps.id;
