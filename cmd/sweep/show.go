@@ -28,6 +28,7 @@ Flags:
 type storedRun struct {
 	id, sweepID, configIndex int64
 	sweepName, method        string
+	traceEvery               int64 // what the sweep stores of traces: 1 all, 0 none, N every Nth
 	alpha, stepAmount        sql.NullFloat64
 	input, goal, weight      float64
 	iterations               int64
@@ -83,7 +84,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, error) {
 	rows, err := r.Query(ctx, `
-		SELECT runs.id, sweep_id, config_index, sweeps.name, runs.method, alpha, step_amount, input, goal, weight,
+		SELECT runs.id, sweep_id, config_index, sweeps.name, sweeps.trace_every, runs.method, alpha, step_amount, input, goal, weight,
 			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
 			predicted_verdict, predicted_steps
 		FROM runs JOIN sweeps ON sweeps.id = runs.sweep_id
@@ -96,7 +97,7 @@ func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, e
 	if !rows.Next() {
 		return storedRun{}, false, rows.Err()
 	}
-	err = rows.Scan(&ru.id, &ru.sweepID, &ru.configIndex, &ru.sweepName, &ru.method, &ru.alpha, &ru.stepAmount,
+	err = rows.Scan(&ru.id, &ru.sweepID, &ru.configIndex, &ru.sweepName, &ru.traceEvery, &ru.method, &ru.alpha, &ru.stepAmount,
 		&ru.input, &ru.goal, &ru.weight, &ru.iterations, &ru.tolerance, &ru.divergence, &ru.verdict, &ru.steps,
 		&ru.finalWeight, &ru.finalError, &ru.predictedVerdict, &ru.predictedSteps)
 	if err != nil {
@@ -191,7 +192,16 @@ func printTrace(ctx context.Context, w io.Writer, r *store.Reader, ru storedRun,
 		query = "SELECT step, error, pred FROM trace WHERE run_id = ? AND (step < ? OR step >= ?) ORDER BY step"
 		args = append(args, h, ru.steps-int64(t))
 	}
-	fmt.Fprintf(w, "trace       %s, as the book prints them\n", plural(ru.steps, "row"))
+	switch ru.traceEvery {
+	case 0:
+		fmt.Fprintf(w, "trace       %s, none stored (the sweep keeps no trace)\n", plural(ru.steps, "row"))
+		return nil
+	case 1:
+		fmt.Fprintf(w, "trace       %s, as the book prints them\n", plural(ru.steps, "row"))
+	default:
+		fmt.Fprintf(w, "trace       %s, of which the sweep stores every %d and the last, as the book prints them\n",
+			plural(ru.steps, "row"), ru.traceEvery)
+	}
 	rows, err := r.Query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("read trace of run %d: %w", ru.id, err)

@@ -91,6 +91,70 @@ func TestDecimalAxes(t *testing.T) {
 	}
 }
 
+func TestTraceStorage(t *testing.T) {
+	base := "method: gradient_descent\ngrid: {alpha: 1, input: 1, goal: 0, weight: 0}\n"
+	for _, tt := range []struct {
+		line string
+		want TraceStorage
+	}{
+		{"", TraceAll},
+		{"trace: all\n", TraceAll},
+		{"trace: none\n", TraceNone},
+		{"trace: {every: 10}\n", TraceStorage{Every: 10}},
+		{"trace: {every: 1}\n", TraceAll},
+	} {
+		if got := mustParse(t, base+tt.line).Trace; got != tt.want {
+			t.Errorf("%q: Trace = %v, want %v", tt.line, got, tt.want)
+		}
+	}
+	all, none := mustParse(t, base), mustParse(t, base+"trace: none\n")
+	if all.Fingerprint() != mustParse(t, base+"trace: all\n").Fingerprint() {
+		t.Error("an explicit trace: all changed the fingerprint")
+	}
+	if all.Fingerprint() == none.Fingerprint() || none.Fingerprint() == mustParse(t, base+"trace: {every: 2}\n").Fingerprint() {
+		t.Error("trace storage does not change the fingerprint")
+	}
+	for _, tt := range []struct{ line, want, hint string }{
+		{"trace: some\n", `test.yaml:3:8: trace: want all, none or {every: N}, got the text "some"`, "{every: N}"},
+		{"trace: nome\n", `test.yaml:3:8: trace: want all, none or {every: N}, got the text "nome"`, `did you mean "none"?`},
+		{"trace: {every: 0}\n", "test.yaml:3:16: trace.every: 0 is out of range", "from 1 to"},
+		{"trace: {}\n", "test.yaml:3:8: trace: {} says nothing", "{every: N}"},
+	} {
+		_, err := Parse("test.yaml", []byte(base+tt.line))
+		var errs Errors
+		if !errors.As(err, &errs) || errs[0].Error() != tt.want || !strings.Contains(errs[0].Hint, tt.hint) {
+			t.Errorf("%q: error %v, want %q with hint containing %q", tt.line, err, tt.want, tt.hint)
+		}
+	}
+}
+
+func TestParseTraceStorage(t *testing.T) {
+	for in, want := range map[string]TraceStorage{"all": TraceAll, "none": TraceNone, "every:10": {10}, "every=3": {3}, "every 4": {4}} {
+		if got, err := ParseTraceStorage(in); err != nil || got != want {
+			t.Errorf("ParseTraceStorage(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "every", "every:0", "every:x", "some", "every:2000000"} {
+		if _, err := ParseTraceStorage(in); err == nil {
+			t.Errorf("ParseTraceStorage(%q) succeeded", in)
+		}
+	}
+	keeps := func(t TraceStorage, steps int) (out []int) {
+		for s := 0; s < steps; s++ {
+			if t.Keeps(s, steps) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	if got := keeps(TraceStorage{Every: 4}, 10); !slices.Equal(got, []int{0, 4, 8, 9}) {
+		t.Errorf("every 4 of 10 keeps %v", got)
+	}
+	if got := keeps(TraceNone, 10); got != nil {
+		t.Errorf("none keeps %v", got)
+	}
+}
+
 func TestDefaultsAndHotCold(t *testing.T) {
 	spec := mustParse(t, "method: hot_cold\ngrid: {step_amount: [0.1, 0.01], input: 0.5, goal: 0.8, weight: 0.5}\n")
 	if got, want := spec.Name, "test"; got != want {
@@ -259,6 +323,41 @@ func TestDidYouMean(t *testing.T) {
 	} {
 		if got := didYouMean(tt.word, axisNames); got != tt.want {
 			t.Errorf("didYouMean(%q) = %q, want %q", tt.word, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkConfigs measures grid expansion: every config of W2 (1,565,004)
+// computed from its index.
+func BenchmarkConfigs(b *testing.B) {
+	data, err := os.ReadFile("../../bench/w2.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec, err := Parse("w2.yaml", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		for c := range spec.Configs() {
+			n++
+			_ = c
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "configs/s")
+}
+
+// BenchmarkParse measures reading a sweep file with ranges.
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("../../bench/w2.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse("w2.yaml", data); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

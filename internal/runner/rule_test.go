@@ -209,3 +209,29 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRun measures the learning loop: the book's hot_cold example (1,101
+// steps) and a gradient-descent run of 1,000 steps, keeping every row or
+// none.
+func BenchmarkRun(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		cfg   grid.Config
+		every int
+	}{
+		{"gradient_descent/every_row", gd(0.0001, 0.5, 0.8, 0.5, 1000, 1e-12, 1e12), 1},
+		{"gradient_descent/no_rows", gd(0.0001, 0.5, 0.8, 0.5, 1000, 1e-12, 1e12), 0},
+		{"hot_cold/every_row", hc(0.001, 0.5, 0.8, 0.5, 1101, 1e-30, 1e12), 1},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var buf []Row
+			steps := 0
+			for i := 0; i < b.N; i++ {
+				var n int
+				buf, n, _ = RunKeeping(bc.cfg, bc.every, buf)
+				steps += n
+			}
+			b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Runs the reference workloads of issue 4 through sweep and the plain-Python
+baseline in one invocation and prints, for each: configs/s, trace rows/s,
+bytes per stored trace row, peak RSS, and the ratios the targets are stated
+in. Ratios, not seconds, are what to compare: the machine is shared.
+
+Usage: bench/run.py [--skip-w2]     (from the repository root or anywhere)
+Exit status 1 when a target is missed.
+"""
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+
+
+def measure(argv, db):
+    """Runs argv, returning wall seconds and peak RSS in MB (of the child)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, rusage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - start
+    if status != 0:
+        sys.exit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()}")
+    return seconds, rusage.ru_maxrss / 1024
+
+
+def counts(db, baseline):
+    """Configs, trace rows computed and trace rows stored, read back."""
+    con = sqlite3.connect(db)
+    if baseline:
+        configs, stored = con.execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM trace)").fetchone()
+        computed = stored
+    else:
+        configs, computed = con.execute("SELECT count(*), sum(steps) FROM runs").fetchone()
+        stored = con.execute("SELECT coalesce(sum(json_array_length(weights)), 0) FROM trace_weights").fetchone()[0]
+    con.close()
+    return configs, computed, stored
+
+
+def main():
+    skip_w2 = "--skip-w2" in sys.argv
+    tmp = tempfile.mkdtemp(prefix="sweep-bench-")
+    binary = os.path.join(tmp, "sweep")
+    subprocess.run(["go", "build", "-o", binary, "./cmd/sweep"], cwd=ROOT, check=True)
+
+    runs = [
+        ("W1 every row", "baseline", None, []),
+        ("W1 every row", "sweep", "w1.yaml", []),
+        ("W1 every row --jobs 1", "sweep", "w1.yaml", ["--jobs", "1"]),
+        ("W1 no trace", "sweep", "w1.yaml", ["--trace", "none"]),
+        ("compute --jobs 1", "sweep", "compute.yaml", ["--jobs", "1"]),
+        ("compute --jobs 2", "sweep", "compute.yaml", ["--jobs", "2"]),
+        ("W2/10 no trace", "sweep", "w2_tenth.yaml", []),
+    ]
+    if not skip_w2:
+        runs.append(("W2 no trace", "sweep", "w2.yaml", []))
+
+    results = {}
+    print(f"{'workload':24} {'tool':8} {'configs':>9} {'rows':>10} {'seconds':>8} {'configs/s':>10} "
+          f"{'rows/s':>10} {'B/row':>6} {'RSS MB':>7}")
+    for i, (name, tool, yaml, flags) in enumerate(runs):
+        db = os.path.join(tmp, f"{i}.db")
+        if tool == "baseline":
+            argv = [sys.executable, os.path.join(BENCH, "baseline.py"), db]
+        else:
+            argv = [binary, "run", "--db", db] + flags + [os.path.join(BENCH, yaml)]
+        seconds, rss = measure(argv, db)
+        configs, computed, stored = counts(db, tool == "baseline")
+        size = os.path.getsize(db)
+        per_row = f"{size / stored:.0f}" if stored else "-"
+        print(f"{name:24} {tool:8} {configs:9d} {computed:10d} {seconds:8.2f} {configs / seconds:10.0f} "
+              f"{computed / seconds:10.0f} {per_row:>6} {rss:7.1f}", flush=True)
+        results[(name, tool)] = dict(seconds=seconds, rss=rss, size=size, configs=configs, rows=computed)
+        os.remove(db)
+
+    base = results[("W1 every row", "baseline")]
+    w1 = results[("W1 every row", "sweep")]
+    checks = [
+        ("W1 every row: sweep time / baseline time", w1["seconds"] / base["seconds"], "<=", 0.5),
+        ("W1 no trace: sweep time / baseline time", results[("W1 no trace", "sweep")]["seconds"] / base["seconds"], "<=", 0.05),
+        ("W1 database: sweep bytes / baseline bytes", w1["size"] / base["size"], "<=", 1.0),
+        ("W1 trace rows/s: --jobs 2 / --jobs 1", results[("W1 every row --jobs 1", "sweep")]["seconds"] / w1["seconds"], ">=", 1.0),
+        ("compute: --jobs 2 speed-up over --jobs 1",
+         results[("compute --jobs 1", "sweep")]["seconds"] / results[("compute --jobs 2", "sweep")]["seconds"], ">", 1.0),
+    ]
+    if not skip_w2:
+        w2, tenth = results[("W2 no trace", "sweep")], results[("W2/10 no trace", "sweep")]
+        checks += [
+            ("W2 no trace: configs/s", w2["configs"] / w2["seconds"], ">=", 200_000),
+            ("W2 no trace: peak RSS MB", w2["rss"], "<", 100),
+            ("W2 peak RSS / W2/10 peak RSS", w2["rss"] / tenth["rss"], "<=", 1.2),
+        ]
+    print()
+    failed = False
+    for what, value, op, target in checks:
+        ok = {"<=": value <= target, ">=": value >= target, "<": value < target, ">": value > target}[op]
+        failed |= not ok
+        print(f"{'ok  ' if ok else 'MISS'} {what:45} {value:12.3f}  (target {op} {target:g})")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
