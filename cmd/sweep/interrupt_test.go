@@ -86,11 +86,19 @@ func storedRuns(t *testing.T, path string) int {
 }
 
 // checkComplete checks that the database holds every config of the slow
-// sweep exactly once, each with the verdict, step count and final values
-// that running it directly gives, and exactly its steps trace rows.
+// sweep exactly once, as checkSweep says.
 func checkComplete(t *testing.T, path string) {
 	t.Helper()
-	spec, err := grid.Parse("slow.yaml", []byte(slowSweep))
+	checkSweep(t, path, slowSweep)
+}
+
+// checkSweep checks that the database at path is intact and holds every
+// config of the sweep file text exactly once, each with the verdict, step
+// count and final weight that running it directly gives and exactly its
+// steps trace rows, and that the sweep is done.
+func checkSweep(t *testing.T, path, text string) {
+	t.Helper()
+	spec, err := grid.Parse("check.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +111,20 @@ func checkComplete(t *testing.T, path string) {
 	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check = %q, %v", check, err)
 	}
+	var sweepID int64
+	var status string
+	if err := db.QueryRow("SELECT id, status FROM sweeps WHERE fingerprint = ?", spec.Fingerprint()).Scan(&sweepID, &status); err != nil {
+		t.Fatalf("sweep %s not found: %v", spec.Name, err)
+	}
+	if status != "done" {
+		t.Errorf("sweep %s status = %q, want done", spec.Name, status)
+	}
 	var badTraces int
-	db.QueryRow(`SELECT count(*) FROM runs WHERE steps != (SELECT count(*) FROM trace WHERE run_id = runs.id)`).Scan(&badTraces)
+	db.QueryRow(`SELECT count(*) FROM runs WHERE sweep_id = ? AND steps != (SELECT count(*) FROM trace WHERE run_id = runs.id)`, sweepID).Scan(&badTraces)
 	if badTraces != 0 {
 		t.Errorf("%d runs do not have exactly their steps trace rows", badTraces)
 	}
-	rows, err := db.Query("SELECT config_index, verdict, steps, final_weight FROM runs ORDER BY config_index")
+	rows, err := db.Query("SELECT config_index, verdict, steps, final_weight FROM runs WHERE sweep_id = ? ORDER BY config_index", sweepID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +151,6 @@ func checkComplete(t *testing.T, path string) {
 	}
 	if want != spec.Len() {
 		t.Errorf("stored %d configs, want %d", want, spec.Len())
-	}
-	var status string
-	db.QueryRow("SELECT status FROM sweeps").Scan(&status)
-	if status != "done" {
-		t.Errorf("sweep status = %q, want done", status)
 	}
 }
 
