@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -233,4 +236,124 @@ func TestInterruptedSweepResumes(t *testing.T) {
 		t.Errorf("resume summary lacks %q:\n%s", want, out)
 	}
 	checkComplete(t, filepath.Join(dir, "slow.db"))
+}
+
+// TestKilledAtTwentyPoints kills the slow sweep with SIGKILL at 20 random
+// moments, resuming it each time. After every kill the database must be
+// intact, hold no config twice and a trace for every run; at the end one
+// more run completes it to exactly the results of an uninterrupted run,
+// running only what was missing. Runs are never rewritten, so checking
+// every run's trace at the end checks what each kill left.
+func TestKilledAtTwentyPoints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a sweep of several seconds twenty times")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "slow.yaml"), []byte(slowSweep), 0o644)
+	path := filepath.Join(dir, "slow.db")
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
+	t.Logf("seed %d", seed)
+	var points []string
+	for kill := 0; kill < 20; kill++ {
+		cmd := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(50+rng.Intn(300)) * time.Millisecond
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		if err := cmd.Wait(); err == nil {
+			t.Fatalf("the sweep finished before kill %d; make slowSweep slower", kill+1)
+		}
+		stored := checkAfterKill(t, path)
+		points = append(points, fmt.Sprintf("%v:%d", delay, stored))
+	}
+	t.Logf("kill points (delay:runs stored): %s", strings.Join(points, " "))
+	before := storedRuns(t, path)
+	out, err := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("final run: %v\n%s", err, out)
+	}
+	want := fmt.Sprintf("ran %d in ", slowConfigs-before)
+	if !strings.Contains(string(out), want) || !strings.Contains(string(out), fmt.Sprintf("; %d were stored before", before)) {
+		t.Errorf("final run should run exactly the %d missing configs:\n%s", slowConfigs-before, out)
+	}
+	checkComplete(t, path)
+}
+
+// checkAfterKill checks what a SIGKILL left: the database opens, quick_check
+// passes, no config is stored twice, and every stored run has its trace.
+// It returns how many runs are stored.
+func checkAfterKill(t *testing.T, path string) int {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		return 0 // killed before it created the database
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var check string
+	if err := db.QueryRow("PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("quick_check after a kill = %q, %v", check, err)
+	}
+	var runs, distinct, traces int
+	err = db.QueryRow("SELECT count(*), count(DISTINCT config_index), (SELECT count(*) FROM trace_weights) FROM runs").Scan(&runs, &distinct, &traces)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return 0 // killed before the schema was committed
+		}
+		t.Fatal(err)
+	}
+	if runs != distinct || traces != runs {
+		t.Fatalf("after a kill: %d runs, %d distinct configs, %d traces", runs, distinct, traces)
+	}
+	return runs
+}
+
+// TestInterruptStopsPromptly checks that Ctrl-C stops a sweep within a
+// second, and that a second Ctrl-C right after the first ends it at once
+// (by the signal's default action), leaving a database that is intact and
+// that the next run completes.
+func TestInterruptStopsPromptly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a sweep of several seconds")
+	}
+	for _, twice := range []bool{false, true} {
+		dir := t.TempDir()
+		cmd, _, stderr := startSweep(t, dir)
+		signaled := time.Now()
+		cmd.Process.Signal(syscall.SIGINT)
+		if twice {
+			time.Sleep(5 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGINT)
+		}
+		err := cmd.Wait()
+		took := time.Since(signaled)
+		t.Logf("Ctrl-C (twice: %v): exited %v after %v", twice, err, took)
+		if took > time.Second {
+			t.Errorf("took %v to stop after Ctrl-C, want under a second", took)
+		}
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			t.Fatalf("exit %v, want status 130 or death by SIGINT", err)
+		}
+		ws := exitErr.Sys().(syscall.WaitStatus)
+		switch {
+		case ws.Signaled() && ws.Signal() == syscall.SIGINT && twice:
+		case ws.ExitStatus() == 130:
+			if !strings.Contains(stderr.String(), "interrupted:") {
+				t.Errorf("exit 130 without saying how far it got:\n%s", stderr)
+			}
+		default:
+			t.Fatalf("exit %v, want status 130 or death by SIGINT", err)
+		}
+		checkAfterKill(t, filepath.Join(dir, "slow.db"))
+		if out, err := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml").CombinedOutput(); err != nil {
+			t.Fatalf("resume: %v\n%s", err, out)
+		}
+		checkComplete(t, filepath.Join(dir, "slow.db"))
+	}
 }

@@ -20,7 +20,7 @@ import (
 // simply run again).
 const (
 	commitBytes = 32 << 20
-	commitEvery = 500 * time.Millisecond
+	commitEvery = 100 * time.Millisecond
 )
 
 // Record is a finished run as the database stores it, prepared (trace
