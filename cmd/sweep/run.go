@@ -9,6 +9,7 @@ import (
 	"iter"
 	"os"
 	"runtime"
+	"slices"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -137,6 +138,13 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 			return report(stderr, serr)
 		}
 	}
+	// Batches reach the writer in whatever order workers finish them; the
+	// summary lists the rates in the order of the sweep file.
+	position := make(map[float64]int, len(spec.Axes[0].Values))
+	for i, v := range spec.Axes[0].Values {
+		position[v] = i
+	}
+	slices.SortFunc(rateCounts, func(a, b store.RateCounts) int { return position[a.Rate] - position[b.Rate] })
 	printSummary(stdout, summary{
 		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
 		ranNow: written, elapsed: elapsed, counts: rateCounts,
