@@ -48,9 +48,37 @@ type FileError struct {
 	Path string
 	Msg  string
 	Hint string
+	Err  error // the underlying error, if any
 }
 
 func (e *FileError) Error() string { return e.Path + ": " + e.Msg }
+
+// Unwrap returns the error from SQLite or the system, if any.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// fileError turns the SQLite errors a person can act on (a full disk, a
+// place that cannot be written) into a *FileError that says what to do;
+// other errors are wrapped with what was being done.
+func fileError(path, doing string, err error) error {
+	var serr *sqlite.Error
+	if errors.As(err, &serr) {
+		switch serr.Code() & 0xff { // the primary code, without the extended part
+		case sqlite3.SQLITE_FULL:
+			return &FileError{Path: path, Msg: "the disk is full (" + doing + ")", Err: err,
+				Hint: "free some space, or give --db a place with room, and run the same command again; every committed run is kept"}
+		case sqlite3.SQLITE_CANTOPEN:
+			return &FileError{Path: path, Msg: "cannot be opened or created", Err: err,
+				Hint: "give --db a file in a directory you can write"}
+		case sqlite3.SQLITE_READONLY:
+			return &FileError{Path: path, Msg: "cannot be written (read-only file or file system)", Err: err,
+				Hint: "give --db a file you can write, or copy the database somewhere writable"}
+		case sqlite3.SQLITE_IOERR:
+			return &FileError{Path: path, Msg: "the system failed to read or write it (" + doing + ")", Err: err,
+				Hint: "check the disk and its free space, then run the same command again; every committed run is kept"}
+		}
+	}
+	return fmt.Errorf("%s %s: %w", doing, path, err)
+}
 
 // Open opens the sweep database at path, creating it (and its directory) when
 // it does not exist and bringing its schema up to date. It returns a
@@ -61,7 +89,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, &FileError{Path: path, Msg: "is a directory", Hint: "give --db a file name, e.g. --db " + filepath.Join(path, "sweep.db")}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create directory for %s: %w", path, err)
+		return nil, &FileError{Path: path, Msg: "cannot create its directory: " + err.Error(), Err: err,
+			Hint: "give --db a file in a directory you can write"}
 	}
 	// busy_timeout: a second process waits for the lock instead of failing
 	// with "database is locked". synchronous=NORMAL is durable in WAL mode
@@ -134,7 +163,7 @@ func (s *Store) check(ctx context.Context) error {
 	case errors.As(err, &serr) && (serr.Code() == sqlite3.SQLITE_NOTADB || serr.Code() == sqlite3.SQLITE_CORRUPT):
 		return &FileError{Path: s.path, Msg: "is not an SQLite database", Hint: "give --db a new file name or an existing sweep database"}
 	case err != nil:
-		return fmt.Errorf("read %s: %w", s.path, err)
+		return fileError(s.path, "read", err)
 	case appID == 0 && version == 0 && tables == 0:
 		return nil // a new, empty database
 	case appID != ApplicationID:
@@ -157,10 +186,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	// Large pages: a sweep appends megabytes of runs and traces, and
 	// every page is one write call. page_size only takes on a new file.
 	if _, err := s.db.ExecContext(ctx, "PRAGMA page_size=16384"); err != nil {
-		return fmt.Errorf("set page size of %s: %w", s.path, err)
+		return fileError(s.path, "set the page size of", err)
 	}
 	if _, err := s.db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
-		return fmt.Errorf("set WAL mode on %s: %w", s.path, err)
+		return fileError(s.path, "set WAL mode on", err)
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -169,7 +198,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	defer conn.Close()
 	for _, m := range migrations() {
 		if err := s.apply(ctx, conn, m); err != nil {
-			return fmt.Errorf("migrate %s to schema %s: %w", s.path, m.name, err)
+			return fileError(s.path, "create the tables of schema "+m.name+" in", err)
 		}
 	}
 	return nil

@@ -50,7 +50,7 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*
 		spec.Trace.Every, now(), StatusRunning,
 	).Scan(&sw.ID, &sw.FirstRunID)
 	if err != nil {
-		return nil, fmt.Errorf("record sweep in %s: %w", s.path, err)
+		return nil, fileError(s.path, "record the sweep in", err)
 	}
 	done := make([]uint64, (sw.Configs+63)/64)
 	rows, err := s.db.QueryContext(ctx, "SELECT id - ? FROM runs WHERE id BETWEEN ? AND ?",
@@ -87,7 +87,7 @@ func (s *Store) FinishSweep(ctx context.Context, id int64, status string) error 
 				THEN ? END
 		WHERE id = ?`, status, now(), id)
 	if err != nil {
-		return fmt.Errorf("record end of sweep in %s: %w", s.path, err)
+		return fileError(s.path, "record the end of the sweep in", err)
 	}
 	return nil
 }

@@ -157,13 +157,13 @@ func (s *Store) write(ctx context.Context, w *writer, records <-chan []*Record, 
 		case batch, ok := <-records:
 			if !ok {
 				if err := w.commit(ctx); err != nil {
-					return fmt.Errorf("commit to %s: %w", s.path, err)
+					return fileError(s.path, "commit", err)
 				}
 				return nil
 			}
 			for _, rec := range batch {
 				if err := w.write(ctx, rec); err != nil {
-					return fmt.Errorf("store run %d in %s: %w", rec.Config.Index, s.path, err)
+					return fileError(s.path, fmt.Sprintf("store run %d", rec.Config.Index), err)
 				}
 			}
 			if stored != nil {
@@ -171,13 +171,13 @@ func (s *Store) write(ctx context.Context, w *writer, records <-chan []*Record, 
 			}
 			if w.pendingBytes >= commitBytes || time.Since(w.txStart) >= commitEvery {
 				if err := w.commit(ctx); err != nil {
-					return fmt.Errorf("commit to %s: %w", s.path, err)
+					return fileError(s.path, "commit", err)
 				}
 			}
 		case <-ticker.C:
 			if w.inTx && time.Since(w.txStart) >= commitEvery {
 				if err := w.commit(ctx); err != nil {
-					return fmt.Errorf("commit to %s: %w", s.path, err)
+					return fileError(s.path, "commit", err)
 				}
 			}
 		}
