@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse feeds arbitrary text to the parser: it must never panic, and
@@ -28,6 +29,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
+		start := time.Now()
+		defer func() {
+			if took := time.Since(start); took > time.Second {
+				t.Fatalf("took %v", took) // a hang the fuzzer would not report
+			}
+		}()
 		spec, err := Parse("fuzz.yaml", []byte(text))
 		if err != nil {
 			var errs Errors
