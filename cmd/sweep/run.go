@@ -21,7 +21,11 @@ import (
 	"sweep/internal/store"
 )
 
-const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] FILE
+// defaultMaxConfigs is the largest grid sweep run accepts without
+// --max-configs: ten times the largest reference workload.
+const defaultMaxConfigs = 20_000_000
+
+const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] FILE
 
 Runs every config of the sweep file FILE and stores each run's trace and
 verdict in the database. Running the same file into the same database again
@@ -35,6 +39,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dbPath := dbFlag(fs)
 	jobs := fs.Int("jobs", runtime.NumCPU(), "how many configs to train at once")
 	trace := fs.String("trace", "", "trace rows to store, overriding the sweep file: all, none or every:N")
+	maxConfigs := fs.Int64("max-configs", defaultMaxConfigs, "refuse a grid of more `configs` than this (a guard against typos)")
 	files, code, done := parseCommand(fs, args, runUsage, stdout, stderr)
 	if done {
 		return code
@@ -59,6 +64,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	spec, err := grid.Parse(file, data)
 	if err != nil {
 		return report(stderr, err)
+	}
+	if n := spec.Len(); n > *maxConfigs {
+		return report(stderr, grid.Errors{{File: file, Line: spec.GridLine, Col: spec.GridCol,
+			Msg:  fmt.Sprintf("grid: %d configs, more than --max-configs %d", n, *maxConfigs),
+			Hint: fmt.Sprintf("raise --max-configs (up to %d) if you mean it, or use coarser axes", grid.MaxConfigs)}})
 	}
 	if *trace != "" {
 		if spec.Trace, err = grid.ParseTraceStorage(*trace); err != nil {

@@ -160,6 +160,7 @@ func (p *parser) parse(data []byte) *Spec {
 		return spec
 	}
 	if gridNode != nil {
+		spec.GridLine, spec.GridCol = gridKey.Line, gridKey.Column
 		spec.Axes = p.grid(gridKey, gridNode, spec.Method)
 	}
 	return spec

@@ -135,6 +135,9 @@ type Spec struct {
 	Axes []Axis
 	// Source is the YAML text as given, stored with the results.
 	Source []byte
+	// GridLine and GridCol are where the grid is declared, for messages
+	// about the grid as a whole.
+	GridLine, GridCol int
 }
 
 // Config is one point of the grid: everything a run needs.
