@@ -81,6 +81,12 @@ func logRange(from, to float64, perDecade int) ([]float64, *rangeError) {
 			hint: fmt.Sprintf("both ends are included: use to: %s, or ends a power of ten apart", formatFloat(last)),
 		}
 	}
+	if n == 0 && from != to {
+		return nil, &rangeError{
+			msg:  fmt.Sprintf("from %s to %s is less than one step at %d per decade", formatFloat(from), formatFloat(to), perDecade),
+			hint: "give one value instead of a range, or ends at least a step apart",
+		}
+	}
 	count := int(math.Abs(n)) + 1
 	if count > MaxAxisValues {
 		return nil, &rangeError{

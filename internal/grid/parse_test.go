@@ -265,6 +265,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative step", strings.Replace(ok, "input: 1", "input: {from: 1, to: 0, step: -0.5}", 1), "test.yaml:4:33: input: step -0.5 is not positive", "whichever way"},
 		{"range misses its end", strings.Replace(ok, "input: 1", "input: {from: 0, to: 1, step: 0.3}", 1), "test.yaml:4:10: input: from 0 in steps of 0.3 never reaches 1 (the last value would be 0.9)", "use to: 0.9"},
 		{"log range misses its end", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.003, per_decade: 2}", 1), "test.yaml:3:10: alpha: from 1 to 0.003 is not a whole number of steps at 2 per decade (5.05 steps)", "use to: 0.00316227766016838"},
+		{"log range shorter than a step", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 0.7000000000000001, to: 0.7, per_decade: 3}", 1), "test.yaml:3:10: alpha: from 0.7000000000000001 to 0.7 is less than one step at 3 per decade", "one value"},
 		{"log range through zero", strings.Replace(ok, "input: 1", "input: {from: -1, to: 1, per_decade: 2}", 1), "test.yaml:4:10: input: a log range needs from and to > 0, got from -1 to 1", "linear range"},
 		{"per_decade 0", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.01, per_decade: 0}", 1), "test.yaml:3:42: alpha.per_decade: 0 is out of range", "whole number from 1"},
 		{"fractional per_decade", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 0.01, per_decade: 2.5}", 1), "test.yaml:3:42: alpha.per_decade: 2.5 is out of range", "whole number"},
