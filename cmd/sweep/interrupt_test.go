@@ -105,15 +105,8 @@ func checkSweep(t *testing.T, path, text string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openIntact(t, path, "integrity_check")
 	defer db.Close()
-	var check string
-	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check = %q, %v", check, err)
-	}
 	var sweepID int64
 	var status string
 	if err := db.QueryRow("SELECT id, status FROM sweeps WHERE fingerprint = ?", spec.Fingerprint()).Scan(&sweepID, &status); err != nil {
@@ -290,17 +283,10 @@ func checkAfterKill(t *testing.T, path string) int {
 	if _, err := os.Stat(path); err != nil {
 		return 0 // killed before it created the database
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openIntact(t, path, "quick_check")
 	defer db.Close()
-	var check string
-	if err := db.QueryRow("PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("quick_check after a kill = %q, %v", check, err)
-	}
 	var runs, distinct, traces int
-	err = db.QueryRow("SELECT count(*), count(DISTINCT config_index), (SELECT count(*) FROM trace_weights) FROM runs").Scan(&runs, &distinct, &traces)
+	err := db.QueryRow("SELECT count(*), count(DISTINCT config_index), (SELECT count(*) FROM trace_weights) FROM runs").Scan(&runs, &distinct, &traces)
 	if err != nil {
 		if strings.Contains(err.Error(), "no such table") {
 			return 0 // killed before the schema was committed
@@ -356,4 +342,20 @@ func TestInterruptStopsPromptly(t *testing.T) {
 		}
 		checkComplete(t, filepath.Join(dir, "slow.db"))
 	}
+}
+
+// openIntact opens the database at path read-only and fails the test unless
+// the check pragma (integrity_check or quick_check) says ok.
+func openIntact(t *testing.T, path, check string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result string
+	if err := db.QueryRow("PRAGMA "+check).Scan(&result); err != nil || result != "ok" {
+		db.Close()
+		t.Fatalf("%s of %s = %q, %v", check, path, result, err)
+	}
+	return db
 }
