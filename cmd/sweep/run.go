@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"sweep/internal/expect"
 	"sweep/internal/grid"
 	"sweep/internal/runner"
 	"sweep/internal/store"
@@ -40,6 +41,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	jobs := fs.Int("jobs", runtime.NumCPU(), "how many configs to train at once")
 	trace := fs.String("trace", "", "trace rows to store, overriding the sweep file: all, none or every:N")
 	maxConfigs := fs.Int64("max-configs", defaultMaxConfigs, "refuse a grid of more `configs` than this (a guard against typos)")
+	junit := fs.String("junit", "", "write the expectations as JUnit XML to `FILE`")
+	jsonOut := fs.String("json", "", "write a machine-readable summary to `FILE`")
 	files, code, done := parseCommand(fs, args, runUsage, stdout, stderr)
 	if done {
 		return code
@@ -80,7 +83,15 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return report(stderr, err)
 	}
 	defer st.Close()
-	return execute(ctx, st, spec, file, *jobs, stdout, stderr)
+	return execute(ctx, st, spec, file, outputs{jobs: *jobs, junit: *junit, json: *jsonOut}, stdout, stderr)
+}
+
+// outputs are the options of sweep run that say how to run and what to
+// write besides the summary.
+type outputs struct {
+	jobs  int
+	junit string // JUnit XML of the expectations, when not ""
+	json  string // the summary as JSON, when not ""
 }
 
 // parseArgs parses flags wherever they stand among the positional
@@ -102,7 +113,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // execute runs the configs of spec that the database does not hold yet and
 // prints the summary.
-func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string, jobs int, stdout, stderr io.Writer) int {
+func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string, out outputs, stdout, stderr io.Writer) int {
 	sw, err := st.StartSweep(ctx, spec, file)
 	if err != nil {
 		return report(stderr, err)
@@ -117,7 +128,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	remaining := sw.Configs - sw.Stored
 	bar := newProgress(stderr, spec.Name, remaining)
 	start := time.Now()
-	written, counts, err := pipeline(ctx, st, sw, todo, spec.Trace, jobs, bar.update)
+	written, counts, err := pipeline(ctx, st, sw, todo, spec.Trace, out.jobs, bar.update)
 	elapsed := time.Since(start)
 	bar.finish()
 
@@ -155,10 +166,11 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		position[v] = i
 	}
 	slices.SortFunc(rateCounts, func(a, b store.RateCounts) int { return position[a.Rate] - position[b.Rate] })
-	printSummary(stdout, summary{
+	sum := summary{
 		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
 		ranNow: written, elapsed: elapsed, counts: rateCounts,
-	})
+	}
+	printSummary(stdout, sum)
 	if interrupted {
 		printError(stderr, fmt.Sprintf("interrupted: %d of %d configs stored", total, sw.Configs),
 			"run the same command again to finish the rest; nothing stored is run twice")
@@ -167,6 +179,44 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 			return 128 + int(sig.sig)
 		}
 		return 128 + int(syscall.SIGINT)
+	}
+	return checkExpectations(after, st.Path(), sw.ID, sum, out, stdout, stderr)
+}
+
+// checkExpectations checks the sweep's expect: section, prints the report,
+// writes the JUnit and JSON files asked for, and returns exitFailed when an
+// expectation failed.
+func checkExpectations(ctx context.Context, db string, sweepID int64, sum summary, out outputs, stdout, stderr io.Writer) int {
+	var results []expect.Result
+	if len(sum.spec.Expect) > 0 {
+		r, err := store.OpenReader(ctx, db)
+		if err != nil {
+			return report(stderr, err)
+		}
+		results, err = expect.Check(ctx, r, sweepID, sum.spec.Expect)
+		r.Close()
+		if err != nil {
+			return report(stderr, usageError{msg: err.Error(), hint: "an sql expectation must be one read-only statement; :sweep stands for the sweep's id"})
+		}
+		expect.Print(stdout, sum.spec.Method.RateAxis(), results)
+	}
+	if out.junit != "" {
+		err := writeFileAtomically(out.junit, func(w io.Writer) error {
+			return expect.WriteJUnit(w, sum.spec.Name, sum.spec.Method.RateAxis(), results)
+		})
+		if err != nil {
+			return report(stderr, err)
+		}
+	}
+	if out.json != "" {
+		if err := writeFileAtomically(out.json, func(w io.Writer) error { return writeJSONSummary(w, sum, results) }); err != nil {
+			return report(stderr, err)
+		}
+	}
+	if n := expect.Failed(results); n > 0 {
+		printError(stderr, fmt.Sprintf("%d of %d expectations failed", n, len(results)),
+			"the report above lists each failed one with the runs that broke it")
+		return exitFailed
 	}
 	return exitOK
 }

@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid"}
+	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid", "expect"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
 	rangeFields = []string{"from", "to", "step", "per_decade"}
 	methods     = []string{string(GradientDescent), string(HotCold)}
@@ -102,7 +102,7 @@ func (p *parser) parse(data []byte) *Spec {
 		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
 		Trace:  TraceAll,
 	}
-	var methodNode, gridKey, gridNode, divergenceNode *yaml.Node
+	var methodNode, gridKey, gridNode, divergenceNode, expectNode *yaml.Node
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
 		switch key.Value {
 		case "name":
@@ -143,6 +143,8 @@ func (p *parser) parse(data []byte) *Spec {
 			}
 		case "grid":
 			gridKey, gridNode = key, val
+		case "expect":
+			expectNode = val
 		}
 	}
 	if spec.Limits.Divergence <= spec.Limits.Tolerance {
@@ -162,6 +164,9 @@ func (p *parser) parse(data []byte) *Spec {
 	if gridNode != nil {
 		spec.GridLine, spec.GridCol = gridKey.Line, gridKey.Column
 		spec.Axes = p.grid(gridKey, gridNode, spec.Method)
+	}
+	if expectNode != nil && spec.Method != "" {
+		spec.Expect = p.expectations(expectNode, spec.Method, spec.Axes)
 	}
 	return spec
 }

@@ -138,6 +138,10 @@ type Spec struct {
 	// GridLine and GridCol are where the grid is declared, for messages
 	// about the grid as a whole.
 	GridLine, GridCol int
+	// Expect holds the assertions to check once the sweep has run. They
+	// are not part of the fingerprint: adding one does not make a new
+	// sweep.
+	Expect []Expectation
 }
 
 // Config is one point of the grid: everything a run needs.
