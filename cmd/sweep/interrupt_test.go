@@ -353,7 +353,7 @@ func openIntact(t *testing.T, path, check string) *sql.DB {
 		t.Fatal(err)
 	}
 	var result string
-	if err := db.QueryRow("PRAGMA "+check).Scan(&result); err != nil || result != "ok" {
+	if err := db.QueryRow("PRAGMA " + check).Scan(&result); err != nil || result != "ok" {
 		db.Close()
 		t.Fatalf("%s of %s = %q, %v", check, path, result, err)
 	}
