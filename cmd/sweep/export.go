@@ -51,7 +51,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *where != "" {
 		cond = "(" + *where + ")"
 	}
-	query := "SELECT * FROM runs WHERE " + cond + " ORDER BY id"
+	// The sweep's name rides along, so that an export can be checked
+	// against (sweep check --sweep NAME) without its database.
+	query := "SELECT runs.*, (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
 	switch {
 	case *trace && *where == "":
 		query = "SELECT * FROM trace ORDER BY run_id, step"

@@ -8,6 +8,7 @@
 //	sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
 //	sweep show [--db PATH] [--head N] [--tail N] RUN_ID
 //	sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
+//	sweep check [--db PATH] [--sweep NAME] --against B
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
@@ -81,6 +82,8 @@ Usage:
         print one run and its trace as the book does
   sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
         stream runs or trace rows as CSV or JSON Lines
+  sweep check [--db PATH] [--sweep NAME] --against B
+        fail (exit 1) when a verdict differs from database or CSV B
 
 The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
@@ -102,6 +105,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLs(ctx, rest, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
