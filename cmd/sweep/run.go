@@ -26,11 +26,13 @@ import (
 // --max-configs: ten times the largest reference workload.
 const defaultMaxConfigs = 20_000_000
 
-const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] FILE
+const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] [--junit FILE] [--json FILE] FILE
 
 Runs every config of the sweep file FILE and stores each run's trace and
 verdict in the database. Running the same file into the same database again
-runs only the configs that are missing. Flags may come before or after FILE.
+runs only the configs that are missing. Then checks the file's expect:
+section and exits 1 if an expectation fails. Flags may come before or after
+FILE.
 
 Flags:
 `
