@@ -19,6 +19,7 @@ import (
 	"sweep/internal/expect"
 	"sweep/internal/grid"
 	"sweep/internal/runner"
+	"sweep/internal/shard"
 	"sweep/internal/store"
 )
 
@@ -43,6 +44,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	jobs := fs.Int("jobs", runtime.NumCPU(), "how many configs to train at once")
 	trace := fs.String("trace", "", "trace rows to store, overriding the sweep file: all, none or every:N")
 	maxConfigs := fs.Int64("max-configs", defaultMaxConfigs, "refuse a grid of more `configs` than this (a guard against typos)")
+	shardFlag := fs.String("shard", "", "run only shard `I/N` of the grid (e.g. 2/4)")
+	shards := fs.Int("shards", 0, "the number of shards, when the shard index comes from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)")
 	junit := fs.String("junit", "", "write the expectations as JUnit XML to `FILE`")
 	jsonOut := fs.String("json", "", "write a machine-readable summary to `FILE`")
 	files, code, done := parseCommand(fs, args, runUsage, stdout, stderr)
@@ -80,18 +83,46 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return report(stderr, usageError{msg: "--trace: " + err.Error(), hint: "--trace all, --trace none or --trace every:10"})
 		}
 	}
+	part, err := pickShard(*shardFlag, *shards)
+	if err != nil {
+		return report(stderr, err)
+	}
 	st, err := store.Open(ctx, *dbPath)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer st.Close()
-	return execute(ctx, st, spec, file, outputs{jobs: *jobs, junit: *junit, json: *jsonOut}, stdout, stderr)
+	return execute(ctx, st, spec, file, outputs{jobs: *jobs, shard: part, junit: *junit, json: *jsonOut}, stdout, stderr)
+}
+
+// pickShard returns the shard to run: --shard when given, else the one a
+// batch system's environment names, else the whole sweep.
+func pickShard(flagValue string, shards int) (shard.Shard, error) {
+	if flagValue != "" {
+		s, err := shard.Parse(flagValue)
+		if err != nil {
+			return s, usageError{msg: "--shard: " + err.Error(), hint: "--shard 1/4 runs the first of four shards"}
+		}
+		return s, nil
+	}
+	s, ok, err := shard.FromEnv(os.Getenv, shards)
+	switch {
+	case err != nil:
+		return s, usageError{msg: err.Error(), hint: "--shard I/N overrides the environment"}
+	case !ok && shards > 0:
+		return s, usageError{msg: "--shards is given but JOB_COMPLETION_INDEX is not set",
+			hint: "--shards goes with a Kubernetes Indexed Job; elsewhere use --shard I/N"}
+	case !ok:
+		return shard.All, nil
+	}
+	return s, nil
 }
 
 // outputs are the options of sweep run that say how to run and what to
 // write besides the summary.
 type outputs struct {
 	jobs  int
+	shard shard.Shard
 	junit string // JUnit XML of the expectations, when not ""
 	json  string // the summary as JSON, when not ""
 }
@@ -116,18 +147,29 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 // execute runs the configs of spec that the database does not hold yet and
 // prints the summary.
 func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string, out outputs, stdout, stderr io.Writer) int {
-	sw, err := st.StartSweep(ctx, spec, file)
+	shardName := ""
+	from, to := int64(0), spec.Len()
+	if out.shard.N > 1 {
+		shardName = out.shard.String()
+		from, to = out.shard.Range(spec)
+	}
+	sw, err := st.StartSweep(ctx, spec, file, shardName)
 	if err != nil {
 		return report(stderr, err)
 	}
+	remaining := int64(0)
+	for i := from; i < to; i++ {
+		if !sw.Done(i) {
+			remaining++
+		}
+	}
 	todo := func(yield func(grid.Config) bool) {
-		for c := range spec.Configs() {
-			if !sw.Done(c.Index) && !yield(c) {
+		for i := from; i < to; i++ {
+			if !sw.Done(i) && !yield(spec.Config(i)) {
 				return
 			}
 		}
 	}
-	remaining := sw.Configs - sw.Stored
 	bar := newProgress(stderr, spec.Name, remaining)
 	start := time.Now()
 	written, counts, err := pipeline(ctx, st, sw, todo, spec.Trace, out.jobs, bar.update)
@@ -145,7 +187,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	case err != nil:
 		status = store.StatusFailed
 	}
-	if ferr := st.FinishSweep(after, sw.ID, status); ferr != nil && err == nil {
+	if ferr := st.FinishSweep(after, sw.ID, status, from, to); ferr != nil && err == nil {
 		err = ferr
 	}
 	if err != nil && !interrupted {
@@ -170,7 +212,8 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	slices.SortFunc(rateCounts, func(a, b store.RateCounts) int { return position[a.Rate] - position[b.Rate] })
 	sum := summary{
 		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
-		ranNow: written, elapsed: elapsed, counts: rateCounts,
+		ranNow: written, elapsed: elapsed, counts: rateCounts, shard: shardName, shardFrom: from, shardTo: to,
+		nothingToRun: remaining == 0,
 	}
 	printSummary(stdout, sum)
 	if interrupted {
@@ -291,6 +334,10 @@ type summary struct {
 	ranNow  int64
 	elapsed time.Duration
 	counts  []store.RateCounts
+	// shard is "I/N" when one shard ran, holding configs [shardFrom, shardTo).
+	shard              string
+	shardFrom, shardTo int64
+	nothingToRun       bool // every config of the run's scope was stored before
 }
 
 // printSummary writes the end-of-sweep report: how much ran, how fast, the
@@ -298,8 +345,11 @@ type summary struct {
 func printSummary(w io.Writer, s summary) {
 	total := s.spec.Len()
 	fmt.Fprintf(w, "sweep %s: %d of %d configs stored", s.spec.Name, s.stored, total)
+	if s.shard != "" {
+		fmt.Fprintf(w, " (shard %s: configs %d to %d)", s.shard, s.shardFrom, s.shardTo-1)
+	}
 	switch {
-	case s.ranNow == 0 && s.before == total:
+	case s.nothingToRun:
 		fmt.Fprintf(w, "; all were stored before, nothing to run\n")
 	default:
 		rate := float64(s.ranNow) / max(s.elapsed.Seconds(), 1e-9)

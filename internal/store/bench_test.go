@@ -43,7 +43,7 @@ grid:
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		spec.Name = "bench" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676%26))
-		sw, err := st.StartSweep(context.Background(), spec, "bench.yaml")
+		sw, err := st.StartSweep(context.Background(), spec, "bench.yaml", "")
 		if err != nil {
 			b.Fatal(err)
 		}

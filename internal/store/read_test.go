@@ -19,7 +19,7 @@ func filledStore(t *testing.T) string {
 		t.Fatal(err)
 	}
 	spec := testSpec(t)
-	sw, err := st.StartSweep(context.Background(), spec, "store.yaml")
+	sw, err := st.StartSweep(context.Background(), spec, "store.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func filledStore(t *testing.T) string {
 		results = append(results, runner.Train(c))
 	}
 	write(t, st, sw, results...)
-	st.FinishSweep(context.Background(), sw.ID, StatusDone)
+	st.FinishSweep(context.Background(), sw.ID, StatusDone, 0, sw.Configs)
 	st.Close()
 	return path
 }

@@ -258,7 +258,7 @@ func TestTraceRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sw, err := st.StartSweep(ctx, spec, "rt.yaml")
+		sw, err := st.StartSweep(ctx, spec, "rt.yaml", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +323,7 @@ func TestTraceStorage(t *testing.T) {
 	} {
 		t.Run(tt.storage.String(), func(t *testing.T) {
 			spec.Trace = tt.storage
-			sw, err := st.StartSweep(ctx, spec, "store.yaml")
+			sw, err := st.StartSweep(ctx, spec, "store.yaml", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +349,7 @@ func TestResumeAndDuplicates(t *testing.T) {
 	st := openTemp(t)
 	spec := testSpec(t)
 	ctx := context.Background()
-	sw, err := st.StartSweep(ctx, spec, "store.yaml")
+	sw, err := st.StartSweep(ctx, spec, "store.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,14 +357,14 @@ func TestResumeAndDuplicates(t *testing.T) {
 		t.Fatalf("new sweep: stored %d of %d, want 0 of 4", sw.Stored, sw.Configs)
 	}
 	write(t, st, sw, runner.Train(spec.Config(0)), runner.Train(spec.Config(2)))
-	if err := st.FinishSweep(ctx, sw.ID, StatusInterrupted); err != nil {
+	if err := st.FinishSweep(ctx, sw.ID, StatusInterrupted, 0, sw.Configs); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := status(t, st, sw.ID), StatusInterrupted; got != want {
 		t.Errorf("status = %s, want %s", got, want)
 	}
 
-	again, err := st.StartSweep(ctx, spec, "store.yaml")
+	again, err := st.StartSweep(ctx, spec, "store.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestResumeAndDuplicates(t *testing.T) {
 	if runs != 4 || traceRows != wantRows {
 		t.Errorf("%d runs with %d trace rows, want 4 runs with %d", runs, traceRows, wantRows)
 	}
-	if err := st.FinishSweep(ctx, sw.ID, StatusInterrupted); err != nil {
+	if err := st.FinishSweep(ctx, sw.ID, StatusInterrupted, 0, sw.Configs); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := status(t, st, sw.ID), StatusDone; got != want {

@@ -36,18 +36,18 @@ func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 // StartSweep records spec as a running sweep, or, when the database already
 // holds a sweep with the same fingerprint, marks that one running again and
 // reports which of its configs are stored, so that only the missing ones are
-// run.
-func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*Sweep, error) {
+// run. shard is "I/N" when only a shard of the sweep is to run here, else "".
+func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard string) (*Sweep, error) {
 	sw := &Sweep{Configs: spec.Len()}
 	// A new sweep takes the run ids after the last sweep's; the statement
 	// runs under SQLite's write lock, so two processes never take the same.
 	err := s.db.QueryRowContext(ctx, `
-		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, started_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, ?, ?)
-		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
+		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, started_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, nullif(?, ''), ?, ?)
+		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL, shard = excluded.shard
 		RETURNING id, first_run_id`,
 		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs,
-		spec.Trace.Every, now(), StatusRunning,
+		spec.Trace.Every, shard, now(), StatusRunning,
 	).Scan(&sw.ID, &sw.FirstRunID)
 	if err != nil {
 		return nil, fileError(s.path, "record the sweep in", err)
@@ -77,15 +77,16 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file string) (*
 }
 
 // FinishSweep records how a run of the sweep ended: done when every config
-// is stored (whoever stored it), otherwise status.
-func (s *Store) FinishSweep(ctx context.Context, id int64, status string) error {
+// with an index in [from, to) (the whole sweep, or the shard that ran) is
+// stored, whoever stored it; otherwise status.
+func (s *Store) FinishSweep(ctx context.Context, id int64, status string, from, to int64) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE sweeps SET
-			status = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id AND first_run_id + configs - 1) = configs
-				THEN 'done' ELSE ? END,
-			finished_at = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id AND first_run_id + configs - 1) = configs
-				THEN ? END
-		WHERE id = ?`, status, now(), id)
+			status = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id + ?1 AND first_run_id + ?2 - 1) = ?2 - ?1
+				THEN 'done' ELSE ?3 END,
+			finished_at = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id + ?1 AND first_run_id + ?2 - 1) = ?2 - ?1
+				THEN ?4 END
+		WHERE id = ?5`, from, to, status, now(), id)
 	if err != nil {
 		return fileError(s.path, "record the end of the sweep in", err)
 	}

@@ -21,8 +21,9 @@ CREATE TABLE sweeps (
     -- twice is caught by the primary key alone.
     first_run_id INTEGER NOT NULL UNIQUE,
     trace_every  INTEGER NOT NULL, -- trace rows kept: 1 every row, 0 none, N every Nth and the deciding row
+    shard        TEXT,             -- "I/N" when the last run here ran one shard of the sweep; NULL for all of it
     started_at   TEXT    NOT NULL, -- UTC, ISO 8601
-    finished_at  TEXT,             -- NULL until every config is stored
+    finished_at  TEXT,             -- NULL until every config (of the shard) is stored
     status       TEXT    NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'done'))
 ) STRICT;
 
