@@ -9,6 +9,7 @@
 //	sweep show [--db PATH] [--head N] [--tail N] RUN_ID
 //	sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
 //	sweep check [--db PATH] [--sweep NAME] --against B
+//	sweep merge --db OUT IN...
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
@@ -84,6 +85,8 @@ Usage:
         stream runs or trace rows as CSV or JSON Lines
   sweep check [--db PATH] [--sweep NAME] --against B
         fail (exit 1) when a verdict differs from database or CSV B
+  sweep merge --db OUT IN...
+        combine the databases of a sweep's shards into one
 
 The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
@@ -107,6 +110,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runExport(ctx, rest, stdout, stderr)
 	case "check":
 		return runCheck(ctx, rest, stdout, stderr)
+	case "merge":
+		return runMerge(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
