@@ -71,3 +71,27 @@ func TestProgressBarOnTerminal(t *testing.T) {
 		t.Errorf("control characters in the summary on stdout:\n%q", stdout.String())
 	}
 }
+
+// TestNoBarInCI checks that CI=true gets the plain lines even on a terminal,
+// and a pipe gets them always.
+func TestNoBarInCI(t *testing.T) {
+	ptm, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptm.Close()
+	defer tty.Close()
+	t.Setenv("CI", "")
+	if _, ok := newProgress(tty, "x", 10).(barProgress); !ok {
+		t.Errorf("a terminal without CI got no bar")
+	}
+	t.Setenv("CI", "true")
+	if _, ok := newProgress(tty, "x", 10).(*plainProgress); !ok {
+		t.Errorf("a terminal with CI=true got a bar")
+	}
+	var pipe bytes.Buffer
+	t.Setenv("CI", "")
+	if _, ok := newProgress(&pipe, "x", 10).(*plainProgress); !ok {
+		t.Errorf("a pipe got a bar")
+	}
+}
