@@ -494,7 +494,11 @@ func describe(n *yaml.Node) string {
 		case "!!null":
 			return "nothing (null)"
 		case "!!str":
-			return fmt.Sprintf("the text %q", n.Value)
+			text := n.Value
+			if r := []rune(text); len(r) > 40 {
+				text = string(r[:40]) + "..."
+			}
+			return fmt.Sprintf("the text %q", text)
 		case "!!bool":
 			return "the boolean " + n.Value
 		}

@@ -214,6 +214,9 @@ func TestExperimentsParse(t *testing.T) {
 		t.Fatalf("found %d files in experiments/, want at least alpha, book and hot_cold", len(files))
 	}
 	for _, f := range files {
+		if !strings.HasSuffix(f.Name(), ".yaml") {
+			continue
+		}
 		data, err := os.ReadFile("../../experiments/" + f.Name())
 		if err != nil {
 			t.Fatal(err)
@@ -278,6 +281,7 @@ func TestParseErrors(t *testing.T) {
 		{"divergence below tolerance", ok + "tolerance: 1\ndivergence: 0.5\n", "test.yaml:8:13: divergence 0.5 must be greater than tolerance 1", "far above tolerance"},
 		{"empty name", ok + "name: ''\n", `test.yaml:7:7: name: want a non-empty text, got the text ""`, "short name"},
 		{"too many configs", strings.Replace(strings.Replace(ok, "input: 1", "input: {from: 0, to: 100000, step: 1}", 1), "goal: 0.8", "goal: {from: 0, to: 1000, step: 1}", 1), "test.yaml:2:1: grid: more than 100000000 configs", "split the sweep"},
+		{"a long text is cut short", "a long line of text that is not a sweep file at all, as a CSV or a note might be\n", `test.yaml:1:1: the sweep file must be a mapping of fields, not the text "a long line of text that is not a sweep ..."`, "top level"},
 		{"grid not a mapping", "method: gradient_descent\ngrid: [1, 2]\n", "test.yaml:2:7: grid: want a mapping of axes, got a list", "one axis per line"},
 	}
 	for _, tt := range tests {
