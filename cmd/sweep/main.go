@@ -10,6 +10,7 @@
 //	sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
 //	sweep check [--db PATH] [--sweep NAME] --against B
 //	sweep merge --db OUT IN...
+//	sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
@@ -87,6 +88,8 @@ Usage:
         fail (exit 1) when a verdict differs from database or CSV B
   sweep merge --db OUT IN...
         combine the databases of a sweep's shards into one
+  sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
+        write the stability map, frontier and error curves as one HTML file
 
 The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
@@ -112,6 +115,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, rest, stdout, stderr)
 	case "merge":
 		return runMerge(ctx, rest, stdout, stderr)
+	case "report":
+		return runReport(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

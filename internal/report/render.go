@@ -1,0 +1,422 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"strings"
+)
+
+// The plot area of every chart, in SVG units.
+const (
+	plotW, plotH             = 640, 360
+	marginL, marginB, margin = 72, 48, 16
+)
+
+// axis maps values to pixels, linearly or on log10.
+type axis struct {
+	lo, hi   float64 // in axis units (log10 of the value on a log axis)
+	log      bool
+	from, to float64 // pixels
+}
+
+func (a axis) pos(v float64) float64 {
+	if a.log {
+		v = math.Log10(v)
+	}
+	return a.from + (v-a.lo)/(a.hi-a.lo)*(a.to-a.from)
+}
+
+// bounds returns the cell edges of sorted values: midway between
+// neighbours, and half a spacing beyond the ends (half a unit when there is
+// one value).
+func bounds(values []float64, log bool) []float64 {
+	t := make([]float64, len(values))
+	for i, v := range values {
+		t[i] = v
+		if log {
+			t[i] = math.Log10(v)
+		}
+	}
+	out := make([]float64, len(t)+1)
+	for i := 1; i < len(t); i++ {
+		out[i] = (t[i-1] + t[i]) / 2
+	}
+	half := 0.5
+	if len(t) > 1 {
+		out[0] = t[0] - (t[1]-t[0])/2
+		out[len(t)] = t[len(t)-1] + (t[len(t)-1]-t[len(t)-2])/2
+	} else {
+		out[0], out[1] = t[0]-half, t[0]+half
+	}
+	return out
+}
+
+func svgOpen(b *strings.Builder, id, label string) {
+	fmt.Fprintf(b, `<svg id="%s" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d" xmlns="http://www.w3.org/2000/svg">`,
+		id, template.HTMLEscapeString(label), marginL+plotW+margin, margin+plotH+marginB, marginL+plotW+margin, margin+plotH+marginB)
+}
+
+func num(v float64) string { return fmt.Sprintf("%g", v) }
+
+// mapSVG draws the stability map: one panel per (goal, weight) and one for
+// all of them, each cell coloured by verdict (the commonest, in the
+// aggregate), with the theory's alpha = 1/x^2 and 2/x^2 over it.
+func mapSVG(d *Data) (svg string, panels []string) {
+	var b strings.Builder
+	svgOpen(&b, "stability-map", "stability map: "+d.RateAxis+" against input, coloured by verdict")
+	xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
+	xa := axis{lo: xb[0], hi: xb[len(xb)-1], log: true, from: marginL, to: marginL + plotW}
+	ya := axis{lo: yb[0], hi: yb[len(yb)-1], from: margin + plotH, to: margin}
+	rateIndex, inputIndex := map[float64]int{}, map[float64]int{}
+	for i, v := range d.Rates {
+		rateIndex[v] = i
+	}
+	for i, v := range d.Inputs {
+		inputIndex[v] = i
+	}
+
+	type key struct{ goal, weight float64 }
+	type pos struct{ rate, input float64 }
+	byPanel := map[key]map[pos]Cell{}
+	counts := map[pos]map[string]int{}
+	var keys []key
+	for _, c := range d.Cells {
+		k := key{c.Goal, c.Weight}
+		if byPanel[k] == nil {
+			byPanel[k] = map[pos]Cell{}
+			keys = append(keys, k)
+		}
+		p := pos{c.Rate, c.Input}
+		byPanel[k][p] = c
+		if counts[p] == nil {
+			counts[p] = map[string]int{}
+		}
+		counts[p][c.Verdict]++
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.goal != b.goal {
+			return cmpFloat(a.goal, b.goal)
+		}
+		return cmpFloat(a.weight, b.weight)
+	})
+
+	cell := func(p pos, fill, verdict, title string) {
+		i, j := rateIndex[p.rate], inputIndex[p.input]
+		x0, x1 := marginL+(xb[i]-xa.lo)/(xa.hi-xa.lo)*plotW, marginL+(xb[i+1]-xa.lo)/(xa.hi-xa.lo)*plotW
+		y0, y1 := ya.from+(yb[j+1]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from), ya.from+(yb[j]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from)
+		fmt.Fprintf(&b, `<rect class="cell" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" data-rate="%s" data-input="%s" data-verdict="%s"><title>%s</title></rect>`,
+			x0, y0, x1-x0, y1-y0, fill, num(p.rate), num(p.input), verdict, template.HTMLEscapeString(title))
+	}
+
+	// The aggregate panel first, shown by default.
+	panels = append(panels, "all goals and weights")
+	fmt.Fprintf(&b, `<g class="panel" data-panel="0">`)
+	var ps []pos
+	for p := range counts {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b pos) int {
+		if a.rate != b.rate {
+			return cmpFloat(a.rate, b.rate)
+		}
+		return cmpFloat(a.input, b.input)
+	})
+	for _, p := range ps {
+		best, n, total := "", 0, 0
+		var parts []string
+		for _, v := range Verdicts {
+			if c := counts[p][v]; c > 0 {
+				total += c
+				parts = append(parts, fmt.Sprintf("%d %s", c, v))
+				if c > n {
+					best, n = v, c
+				}
+			}
+		}
+		title := fmt.Sprintf("%s %g, input %g: %s", d.RateAxis, p.rate, p.input, strings.Join(parts, ", "))
+		cell(p, Colors[best], best, title)
+	}
+	b.WriteString(`</g>`)
+	for i, k := range keys {
+		panels = append(panels, fmt.Sprintf("goal %g, weight %g", k.goal, k.weight))
+		fmt.Fprintf(&b, `<g class="panel" data-panel="%d" style="display:none">`, i+1)
+		for _, p := range ps {
+			if c, ok := byPanel[k][p]; ok {
+				cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g, input %g, goal %g, weight %g: %s in %d steps",
+					c.RunID, d.RateAxis, c.Rate, c.Input, c.Goal, c.Weight, c.Verdict, c.Steps))
+			}
+		}
+		b.WriteString(`</g>`)
+	}
+	if d.Method == "gradient_descent" {
+		for _, k := range []float64{1, 2} {
+			theoryCurve(&b, xa, ya, k, fmt.Sprintf("theory: alpha = %g/input²", k), k == 2)
+		}
+	}
+	axes(&b, xa, ya, d.RateAxis+" (log scale)", "input")
+	b.WriteString(`</svg>`)
+	return b.String(), panels
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// theoryCurve draws alpha = k/x^2 across the input range, as a path whose
+// pieces stay inside the plot.
+func theoryCurve(b *strings.Builder, xa, ya axis, k float64, label string, dashed bool) {
+	dash := ""
+	if dashed {
+		dash = ` stroke-dasharray="6 4"`
+	}
+	fmt.Fprintf(b, `<path class="theory" data-k="%g" fill="none" stroke="#000" stroke-width="1.5"%s d="`, k, dash)
+	pen := false
+	const n = 400
+	for i := 0; i <= n; i++ {
+		x := ya.lo + (ya.hi-ya.lo)*float64(i)/n
+		if x == 0 {
+			pen = false
+			continue
+		}
+		a := k / (x * x)
+		la := math.Log10(a)
+		if la < xa.lo || la > xa.hi {
+			pen = false
+			continue
+		}
+		px, py := xa.pos(a), ya.pos(x)
+		if pen {
+			fmt.Fprintf(b, "L%.1f %.1f ", px, py)
+		} else {
+			fmt.Fprintf(b, "M%.1f %.1f ", px, py)
+			pen = true
+		}
+	}
+	fmt.Fprintf(b, `"><title>%s</title></path>`, template.HTMLEscapeString(label))
+}
+
+// axes draws the frame, ticks and labels.
+func axes(b *strings.Builder, xa, ya axis, xlabel, ylabel string) {
+	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>`, marginL, margin, plotW, plotH)
+	for _, t := range ticks(xa) {
+		x := xa.pos(t)
+		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333"/><text x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`,
+			x, x, margin+plotH, margin+plotH+5, x, margin+plotH+18, num(t))
+	}
+	for _, t := range ticks(ya) {
+		y := ya.pos(t)
+		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333"/><text x="%d" y="%.1f" text-anchor="end" font-size="11">%s</text>`,
+			marginL-5, marginL, y, y, marginL-8, y+4, num(t))
+	}
+	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" font-size="12">%s</text>`, marginL+plotW/2, margin+plotH+40, template.HTMLEscapeString(xlabel))
+	fmt.Fprintf(b, `<text transform="translate(16 %d) rotate(-90)" text-anchor="middle" font-size="12">%s</text>`, margin+plotH/2, template.HTMLEscapeString(ylabel))
+}
+
+// ticks returns round values inside an axis: decades on a log axis, a
+// handful of steps of 1, 2 or 5 times a power of ten on a linear one.
+func ticks(a axis) []float64 {
+	var out []float64
+	if a.log {
+		for e := math.Ceil(a.lo); e <= a.hi; e++ {
+			out = append(out, math.Pow(10, e))
+		}
+		return out
+	}
+	span := a.hi - a.lo
+	step := math.Pow(10, math.Floor(math.Log10(span/5)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if span/(step*m) <= 8 {
+			step *= m
+			break
+		}
+	}
+	for v := math.Ceil(a.lo/step) * step; v <= a.hi+1e-9; v += step {
+		out = append(out, math.Round(v/step)*step)
+	}
+	return out
+}
+
+// frontierSVG draws the largest converging rate per input, beside the
+// theory's 2/input^2.
+func frontierSVG(d *Data) string {
+	var b strings.Builder
+	svgOpen(&b, "frontier", "the largest converging "+d.RateAxis+" per input, against the theory")
+	yb := bounds(d.Rates, true)
+	xa := axis{lo: d.Inputs[0] - 0.5, hi: d.Inputs[len(d.Inputs)-1] + 0.5, from: marginL, to: marginL + plotW}
+	if len(d.Inputs) > 1 {
+		pad := (d.Inputs[len(d.Inputs)-1] - d.Inputs[0]) / 20
+		xa.lo, xa.hi = d.Inputs[0]-pad, d.Inputs[len(d.Inputs)-1]+pad
+	}
+	ya := axis{lo: yb[0], hi: yb[len(yb)-1], log: true, from: margin + plotH, to: margin}
+	if d.Method == "gradient_descent" {
+		b.WriteString(`<path class="theory" fill="none" stroke="#000" stroke-width="1.5" stroke-dasharray="6 4" d="`)
+		pen := false
+		const n = 400
+		for i := 0; i <= n; i++ {
+			x := xa.lo + (xa.hi-xa.lo)*float64(i)/n
+			if x == 0 {
+				pen = false
+				continue
+			}
+			a := 2 / (x * x)
+			if la := math.Log10(a); la < ya.lo || la > ya.hi {
+				pen = false
+				continue
+			}
+			cmd := "L"
+			if !pen {
+				cmd, pen = "M", true
+			}
+			fmt.Fprintf(&b, "%s%.1f %.1f ", cmd, xa.pos(x), ya.pos(a))
+		}
+		b.WriteString(`"><title>theory: alpha = 2/input²</title></path>`)
+	}
+	for _, f := range d.Frontier {
+		if !f.HasLargest {
+			continue
+		}
+		fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s" data-input="%s" data-rate="%s"><title>input %g: largest converging %s %g (theory %s)</title></circle>`,
+			xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], num(f.Input), num(f.Largest), f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
+	}
+	axes(&b, xa, ya, "input", "largest converging "+d.RateAxis+" (log scale)")
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+func theoryText(t float64) string {
+	if math.IsInf(t, 1) {
+		return "none"
+	}
+	return fmt.Sprintf("%.6g", t)
+}
+
+// curvesSVG draws error against step on a log scale for each curve, each
+// point with its step, weight and error on hover.
+func curvesSVG(d *Data) string {
+	var b strings.Builder
+	svgOpen(&b, "error-curves", "error against step, log scale")
+	maxStep := int64(1)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range d.Curves {
+		for _, p := range c.Points {
+			maxStep = max(maxStep, p.Step)
+			if p.Error > 0 && !math.IsInf(p.Error, 0) {
+				lo, hi = math.Min(lo, p.Error), math.Max(hi, p.Error)
+			}
+		}
+	}
+	if math.IsInf(lo, 1) {
+		lo, hi = 1e-12, 1
+	}
+	if lo == hi {
+		lo, hi = lo/10, hi*10
+	}
+	xa := axis{lo: 0, hi: float64(maxStep), from: marginL, to: marginL + plotW}
+	ya := axis{lo: math.Floor(math.Log10(lo)), hi: math.Ceil(math.Log10(hi)), log: true, from: margin + plotH, to: margin}
+	clamp := func(e float64) float64 {
+		switch {
+		case math.IsNaN(e) || math.IsInf(e, 1) || e > math.Pow(10, ya.hi):
+			return math.Pow(10, ya.hi)
+		case e <= 0 || e < math.Pow(10, ya.lo):
+			return math.Pow(10, ya.lo)
+		}
+		return e
+	}
+	for i, c := range d.Curves {
+		color := Colors[c.Verdict]
+		fmt.Fprintf(&b, `<g class="curve" data-run="%d" data-verdict="%s"><path fill="none" stroke="%s" stroke-width="1.5" d="`, c.RunID, c.Verdict, color)
+		for k, p := range c.Points {
+			cmd := "L"
+			if k == 0 {
+				cmd = "M"
+			}
+			fmt.Fprintf(&b, "%s%.1f %.1f ", cmd, xa.pos(float64(p.Step)), ya.pos(clamp(p.Error)))
+		}
+		fmt.Fprintf(&b, `"><title>%s</title></path>`, template.HTMLEscapeString(c.Label))
+		for _, p := range c.Points {
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>step %d, weight %s, error %s</title></circle>`,
+				xa.pos(float64(p.Step)), ya.pos(clamp(p.Error)), color, p.Step, num(p.Weight), num(p.Error))
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="%s">%s</text></g>`, marginL+8, margin+14+14*i, color, template.HTMLEscapeString(c.Label))
+	}
+	axes(&b, xa, ya, "step", "error (log scale)")
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+var page = template.Must(template.New("report").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>sweep {{.D.Name}}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
+.legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
+pre { background: #f6f6f6; padding: 8px; overflow: auto; }
+</style>
+</head>
+<body>
+<h1>sweep {{.D.Name}} ({{.D.Method}})</h1>
+<h2>Summary</h2>
+<table id="summary">
+<tr><th>configs</th><th>stored</th><th>status</th>{{range .Verdicts}}<th>{{.}}</th>{{end}}</tr>
+<tr><td>{{.D.Configs}}</td><td>{{.D.Stored}}</td><td>{{.D.Status}}</td>{{range .Counts}}<td>{{.}}</td>{{end}}</tr>
+</table>
+<p class="legend">{{range .Legend}}<span><i style="background:{{.Color}}"></i>{{.Name}}</span>{{end}}</p>
+<h2>Stability map</h2>
+<p>Each cell is one {{.D.RateAxis}} and input; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{end}}hover a cell for the counts or the run). {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}</p>
+<label>Panel: <select id="panel">{{range $i, $p := .Panels}}<option value="{{$i}}">{{$p}}</option>{{end}}</select></label>
+<div>{{.Map}}</div>
+<h2>Frontier</h2>
+<p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>
+<div>{{.Frontier}}</div>
+<h2>Error curves</h2>
+<p>Hover a point for its step, weight and error.</p>
+<div>{{.Curves}}</div>
+<h2>Sweep file</h2>
+<pre>{{.D.YAML}}</pre>
+<script>
+(function () {
+  var select = document.getElementById("panel");
+  var panels = document.querySelectorAll("#stability-map .panel");
+  select.addEventListener("change", function () {
+    for (var i = 0; i < panels.length; i++) {
+      panels[i].style.display = panels[i].getAttribute("data-panel") === select.value ? "" : "none";
+    }
+  });
+})();
+</script>
+</body>
+</html>
+`))
+
+// Write writes the report as one self-contained HTML page.
+func Write(w io.Writer, d *Data) error {
+	if len(d.Cells) == 0 {
+		return fmt.Errorf("sweep %s has no stored runs to draw", d.Name)
+	}
+	mapSVGText, panels := mapSVG(d)
+	type legend struct{ Name, Color string }
+	var counts []int64
+	var leg []legend
+	for _, v := range Verdicts {
+		counts = append(counts, d.Counts[v])
+		leg = append(leg, legend{v, Colors[v]})
+	}
+	return page.Execute(w, map[string]any{
+		"D": d, "GD": d.Method == "gradient_descent", "Verdicts": Verdicts, "Counts": counts, "Legend": leg,
+		"Panels": panels, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
+		"Curves": template.HTML(curvesSVG(d)),
+	})
+}
