@@ -107,7 +107,7 @@ func mapSVG(d *Data) (svg string, panels []string) {
 		i, j := rateIndex[p.rate], inputIndex[p.input]
 		x0, x1 := marginL+(xb[i]-xa.lo)/(xa.hi-xa.lo)*plotW, marginL+(xb[i+1]-xa.lo)/(xa.hi-xa.lo)*plotW
 		y0, y1 := ya.from+(yb[j+1]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from), ya.from+(yb[j]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from)
-		fmt.Fprintf(&b, `<rect class="cell" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" data-rate="%s" data-input="%s" data-verdict="%s"><title>%s</title></rect>`,
+		fmt.Fprintf(&b, `<rect class="cell" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" shape-rendering="crispEdges" data-rate="%s" data-input="%s" data-verdict="%s"><title>%s</title></rect>`,
 			x0, y0, x1-x0, y1-y0, fill, num(p.rate), num(p.input), verdict, template.HTMLEscapeString(title))
 	}
 
@@ -390,11 +390,18 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; }
 (function () {
   var select = document.getElementById("panel");
   var panels = document.querySelectorAll("#stability-map .panel");
-  select.addEventListener("change", function () {
+  function show() {
     for (var i = 0; i < panels.length; i++) {
       panels[i].style.display = panels[i].getAttribute("data-panel") === select.value ? "" : "none";
     }
-  });
+  }
+  select.addEventListener("change", show);
+  // report.html#panel=3 opens on panel 3, for links and screenshots.
+  var m = /panel=(\d+)/.exec(location.hash);
+  if (m && m[1] < panels.length) {
+    select.value = m[1];
+    show();
+  }
 })();
 </script>
 </body>
