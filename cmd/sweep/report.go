@@ -35,13 +35,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if len(pos) != 0 {
 		return report(stderr, usageError{msg: fmt.Sprintf("report takes no arguments, got %v", pos), hint: "sweep report --db results/sweep.db --out report.html"})
 	}
-	var ids []int64
-	for _, f := range strings.FieldsFunc(*runs, func(r rune) bool { return r == ',' || r == ' ' }) {
-		id, err := strconv.ParseInt(f, 10, 64)
-		if err != nil || id < 1 {
-			return report(stderr, usageError{msg: fmt.Sprintf("--runs: %q is not a run id", f), hint: "--runs 17,42"})
-		}
-		ids = append(ids, id)
+	ids, err := runIDs(*runs)
+	if err != nil {
+		return report(stderr, err)
 	}
 	r, err := store.OpenReader(ctx, *dbPath)
 	if err != nil {
@@ -57,4 +53,17 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "report of sweep %s (%d runs) written to %s\n", d.Name, len(d.Cells), *out)
 	return exitOK
+}
+
+// runIDs reads --runs 17,42.
+func runIDs(text string) ([]int64, error) {
+	var ids []int64
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id < 1 {
+			return nil, usageError{msg: fmt.Sprintf("--runs: %q is not a run id", f), hint: "--runs 17,42"}
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
