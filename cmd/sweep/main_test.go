@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"strconv"
@@ -42,8 +43,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
-			"sql":    cmdSQL,
+			"status":   cmdStatus,
+			"sql":      cmdSQL,
+			"pngcheck": cmdPNGCheck,
 		},
 	})
 }
@@ -136,4 +138,37 @@ func printRows(rows *sql.Rows, real func(float64) string, null string) (string, 
 		out.WriteByte('\n')
 	}
 	return out.String(), rows.Err()
+}
+
+// cmdPNGCheck checks that a file is a PNG of the given size holding each of
+// the given colours (#rrggbb) somewhere:
+//
+//	pngcheck map.png 768 480 '#009E73' '#D55E00'
+func cmdPNGCheck(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: pngcheck FILE WIDTH HEIGHT [#rrggbb...]")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		ts.Fatalf("%s is not a PNG: %v", args[0], err)
+	}
+	b := img.Bounds()
+	if got := fmt.Sprintf("%d %d", b.Dx(), b.Dy()); got != args[1]+" "+args[2] {
+		ts.Fatalf("%s is %s pixels, want %s %s", args[0], got, args[1], args[2])
+	}
+	seen := map[string]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, bl>>8)] = true
+		}
+	}
+	for _, c := range args[3:] {
+		if !seen[strings.ToUpper(c)] {
+			ts.Fatalf("%s has no pixel of colour %s", args[0], c)
+		}
+	}
 }

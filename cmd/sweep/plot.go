@@ -12,11 +12,12 @@ import (
 	"sweep/internal/store"
 )
 
-const plotUsage = `Usage: sweep plot [--db PATH] [--sweep ID] [--runs IDS] --svg FILE map|frontier|curves
+const plotUsage = `Usage: sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png FILE | --svg FILE | --pdf FILE) map|frontier|curves
 
-Draws one chart of a sweep as a standalone SVG file, for papers and READMEs:
-the stability map (all goals and weights), the safe-rate frontier, or the
-error curves (of --runs, by default one run of each verdict).
+Draws one chart of a sweep as a PNG, SVG or PDF file, for papers and
+READMEs: the stability map (the commonest verdict over goals and weights,
+with the theory's lines), the safe-rate frontier, or the error curves (of
+--runs, by default one run of each verdict).
 
 Flags:
 `
@@ -26,17 +27,27 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	dbPath := dbFlag(fs)
 	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest by default")
 	runs := fs.String("runs", "", "the error curves of these run `ids`, comma-separated")
-	svg := fs.String("svg", "", "write the chart to this SVG `FILE`")
+	files := map[string]*string{
+		"png": fs.String("png", "", "write the chart to this PNG `FILE`"),
+		"svg": fs.String("svg", "", "write the chart to this SVG `FILE`"),
+		"pdf": fs.String("pdf", "", "write the chart to this PDF `FILE`"),
+	}
 	pos, code, done := parseCommand(fs, args, plotUsage, stdout, stderr)
 	if done {
 		return code
 	}
+	var outputs [][2]string // format, file
+	for _, f := range []string{"png", "svg", "pdf"} {
+		if *files[f] != "" {
+			outputs = append(outputs, [2]string{f, *files[f]})
+		}
+	}
 	switch {
 	case len(pos) != 1 || !slices.Contains(htmlreport.Charts, pos[0]):
 		return report(stderr, usageError{msg: fmt.Sprintf("plot takes one chart: %s", strings.Join(htmlreport.Charts, ", ")),
-			hint: "sweep plot --svg map.svg map"})
-	case *svg == "":
-		return report(stderr, usageError{msg: "plot needs --svg FILE", hint: "sweep plot --svg map.svg map"})
+			hint: "sweep plot --png map.png map"})
+	case len(outputs) == 0:
+		return report(stderr, usageError{msg: "plot needs --png, --svg or --pdf FILE", hint: "sweep plot --png map.png map"})
 	}
 	ids, err := runIDs(*runs)
 	if err != nil {
@@ -51,9 +62,12 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return report(stderr, usageError{msg: err.Error(), hint: "sweep ls lists the sweeps"})
 	}
-	if err := writeFileAtomically(*svg, func(w io.Writer) error { return htmlreport.WriteSVG(w, d, pos[0]) }); err != nil {
-		return report(stderr, err)
+	for _, o := range outputs {
+		format, file := o[0], o[1]
+		if err := writeFileAtomically(file, func(w io.Writer) error { return htmlreport.Plot(w, d, pos[0], format) }); err != nil {
+			return report(stderr, err)
+		}
+		fmt.Fprintf(stdout, "%s of sweep %s written to %s\n", pos[0], d.Name, file)
 	}
-	fmt.Fprintf(stdout, "%s of sweep %s written to %s\n", pos[0], d.Name, *svg)
 	return exitOK
 }

@@ -358,7 +358,11 @@ func printSummary(w io.Writer, s summary) {
 		fmt.Fprintf(w, "; all were stored before, nothing to run\n")
 	default:
 		rate := float64(s.ranNow) / max(s.elapsed.Seconds(), 1e-9)
-		fmt.Fprintf(w, "; ran %d in %s (%.0f configs/s)", s.ranNow, s.elapsed.Round(time.Millisecond), rate)
+		elapsed := s.elapsed.Round(time.Millisecond)
+		if elapsed == 0 {
+			elapsed = s.elapsed.Round(time.Microsecond)
+		}
+		fmt.Fprintf(w, "; ran %d in %s (%.0f configs/s)", s.ranNow, elapsed, rate)
 		if s.before > 0 {
 			fmt.Fprintf(w, "; %d were stored before", s.before)
 		}

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -427,43 +426,4 @@ func Write(w io.Writer, d *Data) error {
 		"Panels": panels, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
 		"Curves": template.HTML(curvesSVG(d)),
 	})
-}
-
-// Chart names the charts that can be drawn alone.
-var Charts = []string{"map", "frontier", "curves"}
-
-// WriteSVG writes one chart as a standalone SVG file: the stability map
-// (its aggregate panel), the frontier or the error curves.
-func WriteSVG(w io.Writer, d *Data, chart string) error {
-	if len(d.Cells) == 0 {
-		return fmt.Errorf("sweep %s has no stored runs to draw", d.Name)
-	}
-	var svg string
-	switch chart {
-	case "map":
-		full, _ := mapSVG(d)
-		// Only the aggregate panel: drop the hidden ones.
-		svg = regexp.MustCompile(`<g class="panel" data-panel="[1-9]\d*" style="display:none">.*?</g>`).ReplaceAllString(full, "")
-		svg = strings.Replace(svg, "<svg ", `<svg style="background:#fff" `, 1)
-		svg = strings.Replace(svg, "</svg>", legendSVG()+"</svg>", 1)
-	case "frontier":
-		svg = frontierSVG(d)
-	case "curves":
-		svg = curvesSVG(d)
-	default:
-		return fmt.Errorf("unknown chart %q: the charts are %s", chart, strings.Join(Charts, ", "))
-	}
-	_, err := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+svg+"\n")
-	return err
-}
-
-// legendSVG draws the verdict colours along the top of a chart.
-func legendSVG() string {
-	var b strings.Builder
-	x := marginL
-	for _, v := range Verdicts {
-		fmt.Fprintf(&b, `<rect x="%d" y="2" width="10" height="10" fill="%s"/><text x="%d" y="11" font-size="11">%s</text>`, x, Colors[v], x+14, v)
-		x += 14 + 8*len(v) + 16
-	}
-	return b.String()
 }
