@@ -11,7 +11,7 @@
 //	sweep check [--db PATH] [--sweep NAME] --against B
 //	sweep merge --db OUT IN...
 //	sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
-//	sweep plot [--db PATH] [--sweep ID] [--runs IDS] --svg FILE map|frontier|curves
+//	sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png|--svg|--pdf FILE) map|frontier|curves
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
@@ -91,8 +91,8 @@ Usage:
         combine the databases of a sweep's shards into one
   sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
         write the stability map, frontier and error curves as one HTML file
-  sweep plot [--db PATH] [--sweep ID] [--runs IDS] --svg FILE map|frontier|curves
-        draw one chart as an SVG file
+  sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png|--svg|--pdf FILE) map|frontier|curves
+        draw one chart as a PNG, SVG or PDF file
 
 The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
