@@ -248,19 +248,33 @@ func TestKilledAtTwentyPoints(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d", seed)
 	var points []string
+	var alive time.Duration // time the runs were given, all kills together
+	stored := 0
 	for kill := 0; kill < 20; kill++ {
-		cmd := sweepCommand(dir, "run", "--db", "slow.db", "slow.yaml")
+		// One worker, and kills at most 200 ms apart, so that twenty of
+		// them land before the 15,000 configs are done, even on a quiet
+		// machine.
+		cmd := sweepCommand(dir, "run", "--db", "slow.db", "--jobs", "1", "slow.yaml")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := time.Duration(50+rng.Intn(300)) * time.Millisecond
+		// Keep the kills spread over the sweep: at most 200 ms, and at
+		// most about half of what the remaining configs take per kill left,
+		// at the pace seen so far.
+		limit := 200 * time.Millisecond
+		if stored > 0 {
+			perConfig := alive / time.Duration(stored)
+			limit = min(limit, 40*time.Millisecond+perConfig*time.Duration(slowConfigs-stored)/time.Duration(2*(20-kill)))
+		}
+		delay := 20*time.Millisecond + time.Duration(rng.Int63n(int64(limit-20*time.Millisecond)+1))
+		alive += delay
 		time.Sleep(delay)
 		cmd.Process.Signal(syscall.SIGKILL)
 		if err := cmd.Wait(); err == nil {
 			t.Fatalf("the sweep finished before kill %d; make slowSweep slower", kill+1)
 		}
-		stored := checkAfterKill(t, path)
-		points = append(points, fmt.Sprintf("%v:%d", delay, stored))
+		stored = checkAfterKill(t, path)
+		points = append(points, fmt.Sprintf("%v:%d", delay.Round(time.Millisecond), stored))
 	}
 	t.Logf("kill points (delay:runs stored): %s", strings.Join(points, " "))
 	before := storedRuns(t, path)
