@@ -1,0 +1,110 @@
+package refine
+
+import (
+	"math"
+	"testing"
+
+	"sweep/internal/grid"
+	"sweep/internal/runner"
+)
+
+func parse(t *testing.T, text string) *grid.Spec {
+	t.Helper()
+	s, err := grid.Parse("refine.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func edge(b Boundary, kind string) Edge {
+	for _, e := range b.Edges {
+		if e.Kind == kind {
+			return e
+		}
+	}
+	return Edge{}
+}
+
+// TestEdgesAtInputTwo bisects the edges for input 2 (theory: 2/x^2 = 0.5,
+// 1/x^2 = 0.25) and checks the bracket, the precision, and that the probes
+// are the runs handed over.
+func TestEdgesAtInputTwo(t *testing.T) {
+	spec := parse(t, `
+method: gradient_descent
+iterations: 1000
+tolerance: 1e-10
+divergence: 1e12
+grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight: 0.5}
+`)
+	probes := 0
+	bs := Refine(spec, 1e-6, func(r *runner.Result) {
+		probes++
+		if r.Config.Input != 2 || r.Config.Rate <= 0 {
+			t.Fatalf("a probe of another config: %+v", r.Config)
+		}
+	})
+	if len(bs) != 1 {
+		t.Fatalf("%d boundaries, want 1", len(bs))
+	}
+	b := bs[0]
+	conv, div, over := edge(b, Converge), edge(b, Diverge), edge(b, Overshoot)
+	for _, e := range []Edge{conv, div, over} {
+		if !e.Found || e.Upper/e.Lower-1 > 1e-6 || e.Lower >= e.Upper {
+			t.Errorf("%s edge: found %v, bracket [%v, %v]", e.Kind, e.Found, e.Lower, e.Upper)
+		}
+	}
+	// 2/x^2 lies between the converge and the diverge edge, close to both
+	// with a budget of 1,000 steps.
+	if !(conv.Value < 0.5 && 0.5 < div.Value) || conv.Value < 0.49 || div.Value > 0.51 {
+		t.Errorf("converge edge %v, diverge edge %v: want them on either side of 0.5, within 2%%", conv.Value, div.Value)
+	}
+	if math.Abs(over.Value/0.25-1) > 2e-6 {
+		t.Errorf("overshoot edge %v, want 0.25 (1/x^2)", over.Value)
+	}
+	if got := conv.Probes + div.Probes + over.Probes; got != probes || probes < 30 {
+		t.Errorf("%d probes handed over, the edges count %d", probes, got)
+	}
+	// The edges are what they say: a run just inside converges, just
+	// outside does not.
+	c := runner.Train(grid.Config{Method: grid.GradientDescent, Rate: conv.Upper, Input: 2, Goal: 0.8, Weight: 0.5, Limits: spec.Limits})
+	if c.Verdict == runner.Converged {
+		t.Errorf("alpha %v, just above the converge edge, converged", conv.Upper)
+	}
+}
+
+// TestEdgesCloseInWithBudget checks that a larger budget moves both edges
+// towards 2/x^2.
+func TestEdgesCloseInWithBudget(t *testing.T) {
+	var gap []float64
+	for _, iterations := range []string{"100", "1000", "10000"} {
+		spec := parse(t, "method: gradient_descent\niterations: "+iterations+`
+grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight: 0.5}
+`)
+		b := Refine(spec, 1e-6, nil)[0]
+		gap = append(gap, edge(b, Diverge).Value-edge(b, Converge).Value)
+	}
+	if !(gap[0] > gap[1] && gap[1] > gap[2]) {
+		t.Errorf("gaps between the edges for 100, 1000, 10000 iterations: %v, want shrinking", gap)
+	}
+}
+
+func TestHotColdAndUnbracketed(t *testing.T) {
+	spec := parse(t, `
+method: hot_cold
+iterations: 2000
+tolerance: 1e-6
+grid: {step_amount: [1, 0.1, 0.01, 0.001], input: [0.5, 0], goal: 0.8, weight: 0.5}
+`)
+	bs := Refine(spec, 1e-4, nil)
+	if len(bs) != 2 || len(bs[0].Edges) != 1 || bs[0].Edges[0].Kind != Converge {
+		t.Fatalf("hot_cold boundaries: %+v", bs)
+	}
+	if e := bs[0].Edges[0]; !e.Found || e.Value < 0.001 || e.Value >= 1 {
+		t.Errorf("hot_cold converge edge at input 0.5: %+v", e)
+	}
+	// Input 0 never converges: nothing to bracket.
+	if e := bs[1].Edges[0]; e.Found || e.Probes != 0 {
+		t.Errorf("input 0 edge: %+v, want none found", e)
+	}
+}
