@@ -12,6 +12,7 @@
 //	sweep merge --db OUT IN...
 //	sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
 //	sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png|--svg|--pdf FILE) map|frontier|curves
+//	sweep refine [--db PATH] [--sweep ID] [--precision P]
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
@@ -93,6 +94,8 @@ Usage:
         write the stability map, frontier and error curves as one HTML file
   sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png|--svg|--pdf FILE) map|frontier|curves
         draw one chart as a PNG, SVG or PDF file
+  sweep refine [--db PATH] [--sweep ID] [--precision P]
+        bisect the rate to find the edges of convergence, divergence and overshoot
 
 The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
@@ -122,6 +125,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runReport(ctx, rest, stdout, stderr)
 	case "plot":
 		return runPlot(ctx, rest, stdout, stderr)
+	case "refine":
+		return runRefine(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

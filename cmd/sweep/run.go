@@ -225,6 +225,17 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		}
 		return 128 + int(syscall.SIGINT)
 	}
+	// The file's refine: comes after the grid (it brackets on the grid's
+	// results) and before the expectations, which may ask about the edges.
+	if spec.Refine > 0 && shardName == "" {
+		g, err := st.LoadSweep(after, sw.ID)
+		if err != nil {
+			return report(stderr, err)
+		}
+		if code := refineSweep(ctx, st, g, spec, spec.Refine, stdout, stderr); code != exitOK {
+			return code
+		}
+	}
 	return checkExpectations(after, st.Path(), sw.ID, sum, out, stdout, stderr)
 }
 

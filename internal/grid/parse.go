@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid", "expect"}
+	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid", "expect", "refine"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
 	rangeFields = []string{"from", "to", "step", "per_decade"}
 	methods     = []string{string(GradientDescent), string(HotCold)}
@@ -145,6 +145,8 @@ func (p *parser) parse(data []byte) *Spec {
 			gridKey, gridNode = key, val
 		case "expect":
 			expectNode = val
+		case "refine":
+			spec.Refine = p.refine(val)
 		}
 	}
 	if spec.Limits.Divergence <= spec.Limits.Tolerance {
@@ -169,6 +171,37 @@ func (p *parser) parse(data []byte) *Spec {
 		spec.Expect = p.expectations(expectNode, spec.Method, spec.Axes)
 	}
 	return spec
+}
+
+// refine reads refine: true (the default precision) or refine: {precision:
+// P}, returning the precision, or 0 for refine: false.
+func (p *parser) refine(n *yaml.Node) float64 {
+	hint := "refine is true, false or {precision: 1e-6} (the relative precision of the edges, at most 0.1)"
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool":
+		if n.Value == "true" {
+			return DefaultRefinePrecision
+		}
+		return 0
+	case n.Kind == yaml.MappingNode:
+		precision := DefaultRefinePrecision
+		for key, val := range p.fields(n, "refine: ", []string{"precision"}, hint) {
+			if key.Value == "precision" {
+				f, ok := p.number(val, "refine.precision")
+				if !ok {
+					continue
+				}
+				if !(f > 0 && f <= 0.1) {
+					p.fail(val, hint, "refine.precision: %s is not in (0, 0.1]", formatFloat(f))
+					continue
+				}
+				precision = f
+			}
+		}
+		return precision
+	}
+	p.fail(n, hint, "refine: want true, false or {precision: P}, got %s", describe(n))
+	return 0
 }
 
 // traceStorage reads trace: all, trace: none or trace: {every: N}.

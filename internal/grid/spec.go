@@ -45,6 +45,9 @@ const (
 	DefaultDivergence = 1e12
 )
 
+// DefaultRefinePrecision is the relative precision of refine: true.
+const DefaultRefinePrecision = 1e-6
+
 // Limits on what a sweep file may ask for. They keep a typo (iterations:
 // 1e12) from filling memory or the disk before anyone notices: a run holds
 // its whole trace (56 bytes a row) until it is stored, and resuming keeps
@@ -142,6 +145,10 @@ type Spec struct {
 	// are not part of the fingerprint: adding one does not make a new
 	// sweep.
 	Expect []Expectation
+	// Refine is the relative precision to which sweep run refines the
+	// edges of learning after the grid (see package refine); 0 for none.
+	// Not part of the fingerprint.
+	Refine float64
 }
 
 // Config is one point of the grid: everything a run needs.

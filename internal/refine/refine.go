@@ -30,7 +30,7 @@ const (
 )
 
 // DefaultPrecision is the relative precision edges are found to.
-const DefaultPrecision = 1e-6
+const DefaultPrecision = grid.DefaultRefinePrecision
 
 // Edge is one edge of one (input, goal, weight).
 type Edge struct {

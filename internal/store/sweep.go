@@ -52,17 +52,25 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard str
 	if err != nil {
 		return nil, fileError(s.path, "record the sweep in", err)
 	}
+	if err := s.loadDone(ctx, sw); err != nil {
+		return nil, err
+	}
+	return sw, nil
+}
+
+// loadDone sets sw.Done and sw.Stored from the runs stored in sw's id range.
+func (s *Store) loadDone(ctx context.Context, sw *Sweep) error {
 	done := make([]uint64, (sw.Configs+63)/64)
 	rows, err := s.db.QueryContext(ctx, "SELECT id - ? FROM runs WHERE id BETWEEN ? AND ?",
 		sw.FirstRunID, sw.FirstRunID, sw.FirstRunID+sw.Configs-1)
 	if err != nil {
-		return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
+		return fmt.Errorf("read stored runs of %s: %w", s.path, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var i int64
 		if err := rows.Scan(&i); err != nil {
-			return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
+			return fmt.Errorf("read stored runs of %s: %w", s.path, err)
 		}
 		if i >= 0 && i < sw.Configs {
 			done[i/64] |= 1 << (i % 64)
@@ -70,10 +78,10 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard str
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read stored runs of %s: %w", s.path, err)
+		return fmt.Errorf("read stored runs of %s: %w", s.path, err)
 	}
 	sw.Done = func(i int64) bool { return done[i/64]&(1<<(i%64)) != 0 }
-	return sw, nil
+	return nil
 }
 
 // FinishSweep records how a run of the sweep ended: done when every config

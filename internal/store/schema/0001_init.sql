@@ -22,6 +22,7 @@ CREATE TABLE sweeps (
     first_run_id INTEGER NOT NULL UNIQUE,
     trace_every  INTEGER NOT NULL, -- trace rows kept: 1 every row, 0 none, N every Nth and the deciding row
     shard        TEXT,             -- "I/N" when the last run here ran one shard of the sweep; NULL for all of it
+    refines      INTEGER REFERENCES sweeps (id), -- for the probes of a refinement, the sweep refined; NULL for a grid
     started_at   TEXT    NOT NULL, -- UTC, ISO 8601
     finished_at  TEXT,             -- NULL until every config (of the shard) is stored
     status       TEXT    NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'done'))
@@ -69,4 +70,24 @@ CREATE TABLE runs (
 CREATE TABLE trace_weights (
     run_id  INTEGER PRIMARY KEY REFERENCES runs (id),
     weights TEXT    NOT NULL
+) STRICT;
+
+-- The edges that sweep refine found between a sweep's grid rates, per
+-- input, goal and starting weight: converge (the largest rate converging
+-- within the budget), diverge (the smallest diverging), overshoot (the
+-- largest whose delta never changes sign). value is NULL when the grid did
+-- not bracket the edge. The probes are the runs of the sweep whose refines
+-- is sweep_id.
+CREATE TABLE boundaries (
+    sweep_id  INTEGER NOT NULL REFERENCES sweeps (id),
+    input     REAL    NOT NULL,
+    goal      REAL    NOT NULL,
+    weight    REAL    NOT NULL,
+    edge      TEXT    NOT NULL, -- converge, diverge or overshoot
+    value     REAL,             -- the edge: the last rate found on its near side
+    lower     REAL,             -- the final bracket; upper/lower - 1 <= precision
+    upper     REAL,
+    probes    INTEGER NOT NULL, -- runs made to find it
+    precision REAL    NOT NULL,
+    PRIMARY KEY (sweep_id, input, goal, weight, edge)
 ) STRICT;

@@ -179,3 +179,27 @@ SELECT sweeps.id,
 FROM sweeps
 LEFT JOIN runs ON runs.id BETWEEN sweeps.first_run_id AND sweeps.first_run_id + sweeps.configs - 1
 GROUP BY sweeps.id;
+
+-- The edges refine found for each input, goal and weight of a sweep, beside
+-- the theory's (gradient descent): 2/input^2 lies between the converge and
+-- the diverge edge and the two close in on it as the budget grows; the
+-- overshoot edge is 1/input^2. The relative differences are edge/theory - 1.
+CREATE VIEW boundary AS
+SELECT sweep_id, sweep, input, goal, weight,
+       converge_edge, diverge_edge, theory_edge,
+       converge_edge / theory_edge - 1 AS converge_vs_theory,
+       diverge_edge / theory_edge - 1  AS diverge_vs_theory,
+       overshoot_edge, theory_overshoot,
+       overshoot_edge / theory_overshoot - 1 AS overshoot_vs_theory,
+       probes
+FROM (SELECT b.sweep_id,
+             s.name AS sweep,
+             b.input, b.goal, b.weight,
+             max(CASE WHEN b.edge = 'converge' THEN b.value END)  AS converge_edge,
+             max(CASE WHEN b.edge = 'diverge' THEN b.value END)   AS diverge_edge,
+             max(CASE WHEN b.edge = 'overshoot' THEN b.value END) AS overshoot_edge,
+             CASE WHEN s.method = 'gradient_descent' AND b.input != 0 THEN 2 / (b.input * b.input) END AS theory_edge,
+             CASE WHEN s.method = 'gradient_descent' AND b.input != 0 THEN 1 / (b.input * b.input) END AS theory_overshoot,
+             sum(b.probes) AS probes
+      FROM boundaries b JOIN sweeps s ON s.id = b.sweep_id
+      GROUP BY b.sweep_id, b.input, b.goal, b.weight);

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"sweep/internal/grid"
+	"sweep/internal/refine"
+	"sweep/internal/runner"
+	"sweep/internal/store"
+	"sweep/internal/tabular"
+)
+
+const refineUsage = `Usage: sweep refine [--db PATH] [--sweep ID] [--precision P]
+
+Finds the edges of learning that a sweep's grid only brackets: for each
+input, goal and starting weight, bisects the rate between the grid values on
+either side of each edge to a relative precision (default 1e-6, or the
+file's refine: precision): the largest rate that converges within the
+budget, the smallest that diverges, and the largest whose delta never
+changes sign. Each probe is stored as a run (of a sweep named "NAME
+refine"); the edges go to the boundary view.
+
+Flags:
+`
+
+func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("refine", flag.ContinueOnError)
+	dbPath := dbFlag(fs)
+	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest by default")
+	precision := fs.Float64("precision", 0, "the relative `precision` of the edges (default the file's, else 1e-6)")
+	pos, code, done := parseCommand(fs, args, refineUsage, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return report(stderr, usageError{msg: fmt.Sprintf("refine takes no arguments, got %v", pos), hint: "sweep refine --db results/sweep.db"})
+	}
+	if *precision < 0 || *precision > 0.1 {
+		return report(stderr, usageError{msg: fmt.Sprintf("--precision %g: want a relative precision in (0, 0.1]", *precision), hint: "--precision 1e-6"})
+	}
+	st, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer st.Close()
+	g, err := st.LoadSweep(ctx, *sweepID)
+	if err != nil {
+		return report(stderr, err)
+	}
+	spec, err := grid.Parse(g.File, []byte(g.YAML))
+	if err != nil {
+		return report(stderr, err)
+	}
+	p := *precision
+	if p == 0 {
+		p = spec.Refine
+	}
+	if p == 0 {
+		p = refine.DefaultPrecision
+	}
+	return refineSweep(ctx, st, g, spec, p, stdout, stderr)
+}
+
+// refineSweep finds the edges of a stored sweep, stores the probes and the
+// edges, and prints the edges per input.
+func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec *grid.Spec, precision float64, stdout, stderr io.Writer) int {
+	start := time.Now()
+	// Refinement is deterministic: a first pass counts the probes, so that
+	// they get a range of run ids like any sweep, and a second stores them.
+	var total int64
+	for _, b := range refine.Refine(spec, precision, nil) {
+		for _, e := range b.Edges {
+			total += int64(e.Probes)
+		}
+	}
+	sw, err := st.StartRefinement(ctx, g, string(spec.Method), spec.Trace.Every, precision, total)
+	if err != nil {
+		return report(stderr, err)
+	}
+	batches := make(chan []*store.Record, 4)
+	var wg errgroup.Group
+	wg.Go(func() error { return st.Write(ctx, sw, batches, nil) })
+	var (
+		index      int64
+		batch      []*store.Record
+		boundaries []refine.Boundary
+	)
+	boundaries = refine.Refine(spec, precision, func(r *runner.Result) {
+		r.Config.Index = index
+		index++
+		if sw.Done(r.Config.Index) || ctx.Err() != nil {
+			return
+		}
+		batch = append(batch, store.NewRecord(r, spec.Trace))
+		if len(batch) == 64 {
+			batches <- batch
+			batch = nil
+		}
+	})
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	if err := wg.Wait(); err != nil {
+		return report(stderr, err)
+	}
+	after := context.WithoutCancel(ctx)
+	status := store.StatusDone
+	if ctx.Err() != nil {
+		status = store.StatusInterrupted
+	}
+	if err := st.FinishSweep(after, sw.ID, status, 0, total); err != nil {
+		return report(stderr, err)
+	}
+	if ctx.Err() != nil {
+		printError(stderr, "interrupted while refining", "run sweep refine again: stored probes are not run twice")
+		return 128 + 2
+	}
+	var rows []store.BoundaryRow
+	for _, b := range boundaries {
+		for _, e := range b.Edges {
+			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Edge: e.Kind,
+				Found: e.Found, Value: e.Value, Lower: e.Lower, Upper: e.Upper, Probes: e.Probes})
+		}
+	}
+	if err := st.SaveBoundaries(after, g.ID, precision, rows); err != nil {
+		return report(stderr, err)
+	}
+	fmt.Fprintf(stdout, "refined sweep %s: %d boundaries, %d probes (%d run now) to a precision of %g in %s; edges in the boundary view\n",
+		g.Name, len(boundaries), total, total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
+	return printEdges(after, st.Path(), g.ID, stdout, stderr)
+}
+
+// printEdges prints the edges per input: the lowest converge edge and the
+// highest diverge edge over goals and weights, and the theory.
+func printEdges(ctx context.Context, db string, sweepID int64, stdout, stderr io.Writer) int {
+	r, err := store.OpenReader(ctx, db)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer r.Close()
+	rows, err := r.Query(ctx, `
+		SELECT input, min(converge_edge) AS converge_edge, max(diverge_edge) AS diverge_edge, theory_edge,
+			min(overshoot_edge) AS overshoot_edge, theory_overshoot
+		FROM boundary WHERE sweep_id = ? GROUP BY input ORDER BY input`, sweepID)
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer rows.Close()
+	if _, err := tabular.Write(stdout, rows, tabular.Table); err != nil {
+		return report(stderr, err)
+	}
+	return exitOK
+}

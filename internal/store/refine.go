@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// GridSweep is a stored sweep as it was written: enough to parse its file
+// again and refine it.
+type GridSweep struct {
+	ID          int64
+	Name        string
+	File, YAML  string
+	Fingerprint string
+}
+
+// LoadSweep returns the sweep with the given id, or with id 0 the newest
+// sweep that is not itself a refinement.
+func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
+	q := "SELECT id, name, file, yaml, fingerprint FROM sweeps WHERE refines IS NULL"
+	args := []any{}
+	if id > 0 {
+		q += " AND id = ?"
+		args = append(args, id)
+	} else {
+		q += " ORDER BY id DESC LIMIT 1"
+	}
+	var g GridSweep
+	err := s.db.QueryRowContext(ctx, q, args...).Scan(&g.ID, &g.Name, &g.File, &g.YAML, &g.Fingerprint)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fileError(s.path, "read the sweeps of", err)
+	}
+	if err != nil {
+		if id > 0 {
+			return nil, &FileError{Path: s.path, Msg: fmt.Sprintf("holds no sweep %d (refinements cannot be refined)", id), Err: err,
+				Hint: "sweep ls lists the sweeps and their ids"}
+		}
+		return nil, &FileError{Path: s.path, Msg: "holds no sweep to refine", Err: err, Hint: "run a sweep into it first"}
+	}
+	return &g, nil
+}
+
+// StartRefinement records the probes of a refinement of the sweep parent at
+// the given precision as a sweep of their own (its runs are the probes,
+// numbered in the order refine made them), or finds the one recorded
+// before, and reports which probes are stored.
+func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method string, traceEvery int, precision float64, probes int64) (*Sweep, error) {
+	h := sha256.Sum256([]byte(parent.Fingerprint + " refine " + strconv.FormatFloat(precision, 'g', -1, 64)))
+	fp := hex.EncodeToString(h[:])
+	sw := &Sweep{Configs: probes}
+	err := s.db.QueryRowContext(ctx, `
+		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, refines, started_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
+		RETURNING id, first_run_id`,
+		parent.Name+" refine", fp, method, parent.File, parent.YAML, probes, traceEvery, parent.ID, now(), StatusRunning,
+	).Scan(&sw.ID, &sw.FirstRunID)
+	if err != nil {
+		return nil, fileError(s.path, "record the refinement in", err)
+	}
+	if err := s.loadDone(ctx, sw); err != nil {
+		return nil, err
+	}
+	return sw, nil
+}
+
+// BoundaryRow is one edge of one (input, goal, weight), as boundaries holds
+// it.
+type BoundaryRow struct {
+	Input, Goal, Weight float64
+	Edge                string
+	Found               bool
+	Value, Lower, Upper float64
+	Probes              int
+}
+
+// SaveBoundaries replaces the edges recorded for a sweep with rows, in one
+// transaction.
+func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision float64, rows []BoundaryRow) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fileError(s.path, "record the edges in", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM boundaries WHERE sweep_id = ?", sweepID); err != nil {
+		return fileError(s.path, "record the edges in", err)
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO boundaries (sweep_id, input, goal, weight, edge, value, lower, upper, probes, precision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fileError(s.path, "record the edges in", err)
+	}
+	defer st.Close()
+	for _, r := range rows {
+		var value, lower, upper any
+		if r.Found {
+			value, lower, upper = r.Value, r.Lower, r.Upper
+		}
+		if _, err := st.ExecContext(ctx, sweepID, r.Input, r.Goal, r.Weight, r.Edge, value, lower, upper, r.Probes, precision); err != nil {
+			return fileError(s.path, "record the edges in", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fileError(s.path, "record the edges in", err)
+	}
+	return nil
+}
