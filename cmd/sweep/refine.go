@@ -57,6 +57,7 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return report(stderr, err)
 	}
+	spec.Trace = grid.TraceStorage{Every: g.TraceEvery} // as the sweep ran, --trace and all
 	p := *precision
 	if p == 0 {
 		p = spec.Refine

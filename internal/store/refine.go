@@ -17,12 +17,13 @@ type GridSweep struct {
 	Name        string
 	File, YAML  string
 	Fingerprint string
+	TraceEvery  int // the trace storage it ran with (which --trace may have set)
 }
 
 // LoadSweep returns the sweep with the given id, or with id 0 the newest
 // sweep that is not itself a refinement.
 func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
-	q := "SELECT id, name, file, yaml, fingerprint FROM sweeps WHERE refines IS NULL"
+	q := "SELECT id, name, file, yaml, fingerprint, trace_every FROM sweeps WHERE refines IS NULL"
 	args := []any{}
 	if id > 0 {
 		q += " AND id = ?"
@@ -31,7 +32,7 @@ func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
 		q += " ORDER BY id DESC LIMIT 1"
 	}
 	var g GridSweep
-	err := s.db.QueryRowContext(ctx, q, args...).Scan(&g.ID, &g.Name, &g.File, &g.YAML, &g.Fingerprint)
+	err := s.db.QueryRowContext(ctx, q, args...).Scan(&g.ID, &g.Name, &g.File, &g.YAML, &g.Fingerprint, &g.TraceEvery)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fileError(s.path, "read the sweeps of", err)
 	}
