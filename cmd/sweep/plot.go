@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	htmlreport "sweep/internal/report"
-	"sweep/internal/store"
 )
 
 const plotUsage = `Usage: sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png FILE | --svg FILE | --pdf FILE) map|frontier|curves
@@ -49,18 +48,9 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case len(outputs) == 0:
 		return report(stderr, usageError{msg: "plot needs --png, --svg or --pdf FILE", hint: "sweep plot --png map.png map"})
 	}
-	ids, err := runIDs(*runs)
+	d, err := loadPictures(ctx, *dbPath, *sweepID, *runs)
 	if err != nil {
 		return report(stderr, err)
-	}
-	r, err := store.OpenReader(ctx, *dbPath)
-	if err != nil {
-		return report(stderr, err)
-	}
-	defer r.Close()
-	d, err := htmlreport.Load(ctx, r, *sweepID, ids)
-	if err != nil {
-		return report(stderr, usageError{msg: err.Error(), hint: "sweep ls lists the sweeps"})
 	}
 	for _, o := range outputs {
 		format, file := o[0], o[1]

@@ -35,18 +35,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if len(pos) != 0 {
 		return report(stderr, usageError{msg: fmt.Sprintf("report takes no arguments, got %v", pos), hint: "sweep report --db results/sweep.db --out report.html"})
 	}
-	ids, err := runIDs(*runs)
+	d, err := loadPictures(ctx, *dbPath, *sweepID, *runs)
 	if err != nil {
 		return report(stderr, err)
-	}
-	r, err := store.OpenReader(ctx, *dbPath)
-	if err != nil {
-		return report(stderr, err)
-	}
-	defer r.Close()
-	d, err := htmlreport.Load(ctx, r, *sweepID, ids)
-	if err != nil {
-		return report(stderr, usageError{msg: err.Error(), hint: "sweep ls lists the sweeps; sweep query 'SELECT id FROM runs' the runs"})
 	}
 	if err := writeFileAtomically(*out, func(w io.Writer) error { return htmlreport.Write(w, d) }); err != nil {
 		return report(stderr, err)
@@ -66,4 +57,24 @@ func runIDs(text string) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// loadPictures reads what report and plot draw: the sweep (the newest when
+// sweepID is 0) and the traces of the runs listed in runs (comma-separated;
+// by default one of each verdict).
+func loadPictures(ctx context.Context, dbPath string, sweepID int64, runs string) (*htmlreport.Data, error) {
+	ids, err := runIDs(runs)
+	if err != nil {
+		return nil, err
+	}
+	r, err := store.OpenReader(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	d, err := htmlreport.Load(ctx, r, sweepID, ids)
+	if err != nil {
+		return nil, usageError{msg: err.Error(), hint: "sweep ls lists the sweeps; sweep query 'SELECT id FROM runs' the runs"}
+	}
+	return d, nil
 }
