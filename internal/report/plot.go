@@ -143,21 +143,10 @@ func mapPlot(d *Data) (*plot.Plot, error) {
 	if d.Method == "gradient_descent" && len(g.x) > 0 {
 		lo, hi := bounds(d.Rates, true), bounds(d.Inputs, false)
 		for _, k := range []float64{1, 2} {
-			for _, sign := range []float64{-1, 1} {
-				var xys plotter.XYs
-				for i := 0; i <= 200; i++ {
-					x := sign * (hi[len(hi)-1] * float64(i) / 200)
-					if x == 0 || x < hi[0] || x > hi[len(hi)-1] {
-						continue
-					}
-					la := math.Log10(k / (x * x))
-					if la < lo[0] || la > lo[len(lo)-1] {
-						continue
-					}
-					xys = append(xys, plotter.XY{X: la, Y: x})
-				}
-				if len(xys) < 2 {
-					continue
+			for i, piece := range theoryLine(k, hi[0], hi[len(hi)-1], lo[0], lo[len(lo)-1]) {
+				xys := make(plotter.XYs, len(piece))
+				for j, pt := range piece {
+					xys[j] = plotter.XY{X: pt[1], Y: pt[0]}
 				}
 				line, err := plotter.NewLine(xys)
 				if err != nil {
@@ -168,7 +157,7 @@ func mapPlot(d *Data) (*plot.Plot, error) {
 					line.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 				}
 				p.Add(line)
-				if sign == 1 {
+				if i == 0 {
 					p.Legend.Add(fmt.Sprintf("alpha = %g/input²", k), line)
 				}
 			}
@@ -213,20 +202,10 @@ func frontierPlot(d *Data) (*plot.Plot, error) {
 	}
 	if d.Method == "gradient_descent" {
 		lo := bounds(d.Rates, true)
-		xlo, xhi := d.Inputs[0], d.Inputs[len(d.Inputs)-1]
-		for _, sign := range []float64{-1, 1} {
-			var xys plotter.XYs
-			for i := 0; i <= 200; i++ {
-				x := xlo + (xhi-xlo)*float64(i)/200
-				if x == 0 || math.Signbit(x) != (sign < 0) {
-					continue
-				}
-				if la := math.Log10(2 / (x * x)); la >= lo[0] && la <= lo[len(lo)-1] {
-					xys = append(xys, plotter.XY{X: x, Y: la})
-				}
-			}
-			if len(xys) < 2 {
-				continue
+		for i, piece := range theoryLine(2, d.Inputs[0], d.Inputs[len(d.Inputs)-1], lo[0], lo[len(lo)-1]) {
+			xys := make(plotter.XYs, len(piece))
+			for j, pt := range piece {
+				xys[j] = plotter.XY{X: pt[0], Y: pt[1]}
 			}
 			line, err := plotter.NewLine(xys)
 			if err != nil {
@@ -234,7 +213,7 @@ func frontierPlot(d *Data) (*plot.Plot, error) {
 			}
 			line.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 			p.Add(line)
-			if sign == 1 {
+			if i == 0 {
 				p.Legend.Add("theory: 2/input²", line)
 			}
 		}

@@ -26,7 +26,53 @@ func (a axis) pos(v float64) float64 {
 	if a.log {
 		v = math.Log10(v)
 	}
-	return a.from + (v-a.lo)/(a.hi-a.lo)*(a.to-a.from)
+	return a.at(v)
+}
+
+// at maps a value in axis units (log10 of the value on a log axis).
+func (a axis) at(u float64) float64 {
+	return a.from + (u-a.lo)/(a.hi-a.lo)*(a.to-a.from)
+}
+
+// theoryLine samples the theory's alpha = k/input^2 over inputs in [xlo,
+// xhi], keeping the points whose log10 alpha lies in [logLo, logHi]: the
+// pieces of the curve that fall inside a chart, as (input, log10 alpha)
+// pairs. The curve is infinite at input 0, which splits it in two.
+func theoryLine(k, xlo, xhi, logLo, logHi float64) [][][2]float64 {
+	const n = 400
+	var pieces [][][2]float64
+	var piece [][2]float64
+	flush := func() {
+		if len(piece) > 1 {
+			pieces = append(pieces, piece)
+		}
+		piece = nil
+	}
+	for i := 0; i <= n; i++ {
+		x := xlo + (xhi-xlo)*float64(i)/n
+		la := math.Log10(k / (x * x))
+		if x == 0 || la < logLo || la > logHi {
+			flush()
+			continue
+		}
+		piece = append(piece, [2]float64{x, la})
+	}
+	flush()
+	return pieces
+}
+
+// svgPath writes pieces as the d attribute of an SVG path, x and y taking
+// a piece's point to pixels.
+func svgPath(b *strings.Builder, pieces [][][2]float64, x, y func(p [2]float64) float64) {
+	for _, piece := range pieces {
+		for i, p := range piece {
+			cmd := "L"
+			if i == 0 {
+				cmd = "M"
+			}
+			fmt.Fprintf(b, "%s%.1f %.1f ", cmd, x(p), y(p))
+		}
+	}
 }
 
 // bounds returns the cell edges of sorted values: midway between
@@ -179,28 +225,8 @@ func theoryCurve(b *strings.Builder, xa, ya axis, k float64, label string, dashe
 		dash = ` stroke-dasharray="6 4"`
 	}
 	fmt.Fprintf(b, `<path class="theory" data-k="%g" fill="none" stroke="#000" stroke-width="1.5"%s d="`, k, dash)
-	pen := false
-	const n = 400
-	for i := 0; i <= n; i++ {
-		x := ya.lo + (ya.hi-ya.lo)*float64(i)/n
-		if x == 0 {
-			pen = false
-			continue
-		}
-		a := k / (x * x)
-		la := math.Log10(a)
-		if la < xa.lo || la > xa.hi {
-			pen = false
-			continue
-		}
-		px, py := xa.pos(a), ya.pos(x)
-		if pen {
-			fmt.Fprintf(b, "L%.1f %.1f ", px, py)
-		} else {
-			fmt.Fprintf(b, "M%.1f %.1f ", px, py)
-			pen = true
-		}
-	}
+	svgPath(b, theoryLine(k, ya.lo, ya.hi, xa.lo, xa.hi),
+		func(p [2]float64) float64 { return xa.at(p[1]) }, func(p [2]float64) float64 { return ya.pos(p[0]) })
 	fmt.Fprintf(b, `"><title>%s</title></path>`, template.HTMLEscapeString(label))
 }
 
@@ -259,25 +285,8 @@ func frontierSVG(d *Data) string {
 	ya := axis{lo: yb[0], hi: yb[len(yb)-1], log: true, from: margin + plotH, to: margin}
 	if d.Method == "gradient_descent" {
 		b.WriteString(`<path class="theory" fill="none" stroke="#000" stroke-width="1.5" stroke-dasharray="6 4" d="`)
-		pen := false
-		const n = 400
-		for i := 0; i <= n; i++ {
-			x := xa.lo + (xa.hi-xa.lo)*float64(i)/n
-			if x == 0 {
-				pen = false
-				continue
-			}
-			a := 2 / (x * x)
-			if la := math.Log10(a); la < ya.lo || la > ya.hi {
-				pen = false
-				continue
-			}
-			cmd := "L"
-			if !pen {
-				cmd, pen = "M", true
-			}
-			fmt.Fprintf(&b, "%s%.1f %.1f ", cmd, xa.pos(x), ya.pos(a))
-		}
+		svgPath(&b, theoryLine(2, xa.lo, xa.hi, ya.lo, ya.hi),
+			func(p [2]float64) float64 { return xa.pos(p[0]) }, func(p [2]float64) float64 { return ya.at(p[1]) })
 		b.WriteString(`"><title>theory: alpha = 2/input²</title></path>`)
 	}
 	for _, f := range d.Frontier {

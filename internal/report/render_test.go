@@ -37,3 +37,24 @@ func TestAxisPos(t *testing.T) {
 		t.Errorf("pos(0.01) = %v, want 200", got)
 	}
 }
+
+// TestTheoryLine checks the sampled theory curve: two pieces around input
+// 0, every point on alpha = k/x^2 and inside the chart.
+func TestTheoryLine(t *testing.T) {
+	pieces := theoryLine(2, -2, 2, -1, 1) // alpha from 0.1 to 10
+	if len(pieces) != 2 {
+		t.Fatalf("%d pieces, want 2 (one each side of input 0)", len(pieces))
+	}
+	for _, piece := range pieces {
+		for _, p := range piece {
+			if p[1] < -1 || p[1] > 1 || math.Abs(math.Pow(10, p[1])*p[0]*p[0]-2) > 1e-9 {
+				t.Fatalf("point %v is not on alpha = 2/x^2 inside the chart", p)
+			}
+		}
+	}
+	// alpha = 2/x^2 >= 0.1 means |x| <= sqrt(20): all of [-2, 2] but the
+	// inputs where alpha > 10, |x| < sqrt(0.2).
+	if first := pieces[0][0]; first[0] != -2 {
+		t.Errorf("the first piece starts at input %v, want -2", first[0])
+	}
+}
