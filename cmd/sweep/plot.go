@@ -24,7 +24,7 @@ Flags:
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
-	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest by default")
+	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest grid by default")
 	runs := fs.String("runs", "", "the error curves of these run `ids`, comma-separated")
 	files := map[string]*string{
 		"png": fs.String("png", "", "write the chart to this PNG `FILE`"),

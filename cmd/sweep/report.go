@@ -25,7 +25,7 @@ Flags:
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
-	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest by default")
+	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest grid by default")
 	runs := fs.String("runs", "", "draw the error curves of these run `ids`, comma-separated")
 	out := fs.String("out", "report.html", "write the report to `FILE`")
 	pos, code, done := parseCommand(fs, args, reportUsage, stdout, stderr)

@@ -76,7 +76,8 @@ var Colors = map[string]string{
 	"unfinished":  "#0072B2",
 }
 
-// Load reads the sweep with the given id (0: the newest) from a database.
+// Load reads the sweep with the given id (0: the newest that is not a
+// refinement's probes) from a database.
 // curves lists the runs whose error curves to draw; empty picks the first
 // run of each verdict.
 func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (*Data, error) {
@@ -88,7 +89,8 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 		q += " WHERE s.id = ?"
 		args = append(args, sweepID)
 	} else {
-		q += " ORDER BY s.id DESC LIMIT 1"
+		// The newest grid: a refinement's probes are no grid to draw.
+		q += " WHERE s.refines IS NULL ORDER BY s.id DESC LIMIT 1"
 	}
 	rows, err := row(q, args...)
 	if err != nil {
