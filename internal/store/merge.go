@@ -95,7 +95,7 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		var outID, outFirst int64
 		err := conn.QueryRowContext(ctx, `
 			INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, started_at, status)
-			VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, ?, 'running')
+			VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, ?, 'running')
 			ON CONFLICT (fingerprint) DO UPDATE SET shard = NULL
 			RETURNING id, first_run_id`,
 			src.name, src.fingerprint, src.method, src.file, src.yaml, src.configs, src.traceEvery, src.started,

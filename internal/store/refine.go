@@ -56,7 +56,7 @@ func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method s
 	sw := &Sweep{Configs: probes}
 	err := s.db.QueryRowContext(ctx, `
 		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, refines, started_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
 		RETURNING id, first_run_id`,
 		parent.Name+" refine", fp, method, parent.File, parent.YAML, probes, traceEvery, parent.ID, now(), StatusRunning,

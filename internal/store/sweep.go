@@ -31,6 +31,11 @@ const (
 	StatusDone        = "done"
 )
 
+// nextRunID is the SQL for the first run id after every sweep's range: a
+// new sweep's first_run_id. Evaluated inside the INSERT, under SQLite's
+// write lock, so two processes never reserve the same range.
+const nextRunID = "(SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps)"
+
 func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // StartSweep records spec as a running sweep, or, when the database already
@@ -43,7 +48,7 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard str
 	// runs under SQLite's write lock, so two processes never take the same.
 	err := s.db.QueryRowContext(ctx, `
 		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, started_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps), ?, nullif(?, ''), ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, nullif(?, ''), ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL, shard = excluded.shard
 		RETURNING id, first_run_id`,
 		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs,
