@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 )
@@ -40,11 +41,13 @@ func Fingerprints(ctx context.Context, path string) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// Merge copies every sweep of the database at path into s: the sweep row
-// (found by fingerprint, or added with its own range of run ids), its runs
-// with their ids rebased into that range, and their traces, all in one
-// transaction. Runs s holds already are skipped, so merging a database
-// twice adds nothing. The database at path is only read.
+// Merge copies everything the database at path holds into s, in one
+// transaction: every sweep row (found by fingerprint, or added with its own
+// range of run ids), its runs with their ids rebased into that range, their
+// traces, a refinement's link to the sweep it refines, and the edges in
+// boundaries. What s holds already is kept and not copied again, so merging
+// a database twice adds nothing. The database at path is opened read-only
+// and never written, whatever its schema version.
 func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err error) {
 	if _, err := Fingerprints(ctx, path); err != nil { // refuse what is not a sweep database
 		return nil, err
@@ -54,8 +57,8 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		return nil, fmt.Errorf("open %s: %w", s.path, err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", path); err != nil {
-		return nil, fileError(path, "attach", err)
+	if err := attachReadOnly(ctx, conn, path); err != nil {
+		return nil, err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE src")
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
@@ -68,41 +71,54 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 	}()
 
 	type source struct {
-		name, fingerprint                   string
-		configs, firstRunID                 int64
-		method, file, yaml, started, status string
-		traceEvery                          int64
+		id, configs, firstRunID int64
+		name, fingerprint       string
+		refines                 sql.NullInt64
 	}
-	rows, err := conn.QueryContext(ctx, `
-		SELECT name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, started_at
-		FROM src.sweeps ORDER BY id`)
+	rows, err := conn.QueryContext(ctx, "SELECT id, name, fingerprint, configs, first_run_id, refines FROM src.sweeps ORDER BY id")
 	if err != nil {
 		return nil, fileError(path, "read the sweeps of", err)
 	}
 	var sources []source
 	for rows.Next() {
 		var src source
-		if err := rows.Scan(&src.name, &src.fingerprint, &src.method, &src.file, &src.yaml, &src.configs,
-			&src.firstRunID, &src.traceEvery, &src.started); err != nil {
+		if err := rows.Scan(&src.id, &src.name, &src.fingerprint, &src.configs, &src.firstRunID, &src.refines); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		sources = append(sources, src)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fileError(path, "read the sweeps of", err)
+	}
 
+	outIDs := map[int64]int64{} // sweep ids of path -> of s
 	for _, src := range sources {
+		// A refinement comes after the sweep it refines (ids grow), so
+		// its parent's id in s is known by now.
+		var refines any
+		if src.refines.Valid {
+			id, ok := outIDs[src.refines.Int64]
+			if !ok {
+				return nil, &FileError{Path: path, Msg: fmt.Sprintf("sweep %s refines sweep %d, which it does not hold", src.name, src.refines.Int64),
+					Hint: "the database is inconsistent; merge the databases it was made from instead"}
+			}
+			refines = id
+		}
 		var outID, outFirst int64
 		err := conn.QueryRowContext(ctx, `
-			INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, started_at, status)
-			VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, ?, 'running')
-			ON CONFLICT (fingerprint) DO UPDATE SET shard = NULL
-			RETURNING id, first_run_id`,
-			src.name, src.fingerprint, src.method, src.file, src.yaml, src.configs, src.traceEvery, src.started,
-		).Scan(&outID, &outFirst)
+			INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, refines,
+				started_at, finished_at, status)
+			SELECT name, fingerprint, method, file, yaml, configs, `+nextRunID+`, trace_every, NULL, ?2,
+				started_at, finished_at, 'running'
+			FROM src.sweeps WHERE id = ?1
+			ON CONFLICT (fingerprint) DO UPDATE SET shard = NULL, started_at = min(started_at, excluded.started_at)
+			RETURNING id, first_run_id`, src.id, refines).Scan(&outID, &outFirst)
 		if err != nil {
 			return nil, fileError(s.path, "record sweep "+src.name+" in", err)
 		}
+		outIDs[src.id] = outID
 		res, err := conn.ExecContext(ctx, `
 			INSERT INTO runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
@@ -126,15 +142,27 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		if err != nil {
 			return nil, fileError(s.path, "copy the traces of "+src.name+" into", err)
 		}
+		_, err = conn.ExecContext(ctx, `
+			INSERT INTO boundaries (sweep_id, input, goal, weight, edge, value, lower, upper, probes, precision)
+			SELECT ?1, input, goal, weight, edge, value, lower, upper, probes, precision
+			FROM src.boundaries WHERE sweep_id = ?2
+			ON CONFLICT DO NOTHING`, outID, src.id)
+		if err != nil {
+			return nil, fileError(s.path, "copy the edges of "+src.name+" into", err)
+		}
 		var stored int64
 		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?1 + ?2 - 1", outFirst, src.configs).Scan(&stored); err != nil {
 			return nil, err
 		}
-		status, finished := StatusRunning, any(nil)
-		if stored == src.configs {
-			status, finished = StatusDone, now()
-		}
-		if _, err := conn.ExecContext(ctx, "UPDATE sweeps SET status = ?, finished_at = ? WHERE id = ?", status, finished, outID); err != nil {
+		// Complete, the sweep is done when it first was (in s, or in
+		// path); otherwise it waits for its missing configs, and no
+		// process is running it.
+		_, err = conn.ExecContext(ctx, `
+			UPDATE sweeps SET
+				status = CASE WHEN ?2 THEN 'done' ELSE 'interrupted' END,
+				finished_at = CASE WHEN ?2 THEN coalesce(finished_at, (SELECT finished_at FROM src.sweeps WHERE id = ?3), ?4) END
+			WHERE id = ?1`, outID, stored == src.configs, src.id, now())
+		if err != nil {
 			return nil, err
 		}
 		merged = append(merged, Merged{Name: src.name, Fingerprint: src.fingerprint, Added: added, Stored: stored, Configs: src.configs})
@@ -143,6 +171,24 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		return nil, fileError(s.path, "commit", err)
 	}
 	return merged, nil
+}
+
+// attachReadOnly attaches the database at path to conn as src, read-only:
+// as OpenReader reads it, without writing to it or beside it.
+func attachReadOnly(ctx context.Context, conn *sql.Conn, path string) error {
+	name, err := uri(path, "mode=ro")
+	if err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", name)
+	if err != nil && readOnlyWAL(path, err) {
+		name, _ = uri(path, "mode=ro&immutable=1")
+		_, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", name)
+	}
+	if err != nil {
+		return fileError(path, "attach", err)
+	}
+	return nil
 }
 
 // SameSweeps checks that databases hold the same sweeps (by fingerprint),

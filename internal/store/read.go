@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -23,6 +24,10 @@ type Reader struct {
 	db   *sql.DB
 	conn *sql.Conn
 	path string
+	// live holds the ids of the sweeps that a process holds (is running),
+	// when liveKnown; see lock_linux.go.
+	live      map[int64]bool
+	liveKnown bool
 
 	mu     sync.Mutex
 	denied string // what the authorizer refused in the current statement
@@ -38,64 +43,102 @@ func (e *WriteError) Error() string {
 }
 
 // OpenReader opens an existing sweep database for reading. It returns a
-// *FileError when there is no such file or it is not a sweep database. A
-// database made by an older sweep is brought up to date first, which is the
-// only write it makes.
+// *FileError when there is no such file or it is not a sweep database.
+//
+// It never writes, and leaves no file beside the database: a database at
+// rest is in rollback mode (see Open), which a read-only connection reads
+// as it is. So it reads a database it may not write (a read-only file, a
+// read-only directory or mount, another user's results). A database made by
+// an older sweep gets the newer views as temporary views of the connection.
 func OpenReader(ctx context.Context, path string) (*Reader, error) {
-	fi, err := os.Stat(path)
+	exists, err := statDB(path)
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case !exists:
 		return nil, &FileError{Path: path, Msg: "no such database",
 			Hint: "run a sweep first (sweep run experiments/alpha.yaml), or name the database with --db"}
-	case err != nil:
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	case fi.IsDir():
-		return nil, &FileError{Path: path, Msg: "is a directory", Hint: "give --db the database file, e.g. --db results/sweep.db"}
 	}
-	r, version, err := openReadOnly(ctx, path)
-	if err != nil {
-		return nil, err
+	// Read the liveness locks before SQLite opens the file: see lockFor.
+	var live map[int64]bool
+	lock, err := lockFor(path)
+	if err == nil {
+		live, err = lock.held(lockBase+1, lockSpan)
 	}
-	if version < SchemaVersion() {
-		r.Close()
-		st, err := Open(ctx, path)
-		if err != nil {
-			return nil, err
-		}
-		st.Close()
-		if r, _, err = openReadOnly(ctx, path); err != nil {
-			return nil, err
-		}
+	r, err2 := openReadOnly(ctx, path, "mode=ro")
+	if err2 != nil && readOnlyWAL(path, err2) {
+		// A database left in WAL mode (by an older sweep, or a writer
+		// that was killed) in a directory we cannot write: SQLite cannot
+		// create the -shm file it needs. With no -wal file beside it,
+		// everything is in the database file itself, and SQLite may read
+		// it as immutable.
+		r, err2 = openReadOnly(ctx, path, "mode=ro&immutable=1")
 	}
+	if err2 != nil {
+		return nil, err2
+	}
+	r.live, r.liveKnown = live, err == nil
 	return r, nil
 }
 
-func openReadOnly(ctx context.Context, path string) (*Reader, int, error) {
-	db, err := sql.Open("sqlite", "file:"+escapeURIPath(path)+"?mode=ro&_pragma=busy_timeout(30000)&_pragma=query_only(1)")
+// readOnlyWAL reports whether err is SQLite failing to open a WAL database
+// whose -shm it cannot create, and whether there is no -wal file with
+// commits that reading the file alone would miss.
+func readOnlyWAL(path string, err error) bool {
+	var serr *sqlite.Error
+	if !errors.As(err, &serr) || serr.Code()&0xff != sqlite3.SQLITE_CANTOPEN && serr.Code()&0xff != sqlite3.SQLITE_READONLY {
+		var ferr *FileError
+		if !errors.As(err, &ferr) || !errors.As(ferr.Err, &serr) {
+			return false
+		}
+	}
+	fi, statErr := os.Stat(path + "-wal")
+	return errors.Is(statErr, fs.ErrNotExist) || statErr == nil && fi.Size() == 0
+}
+
+// Stopped reports whether the sweep with the given id and stored status
+// "running" has no process running it (it was killed): true only where
+// liveness locks say so (see lock_linux.go).
+func (r *Reader) Stopped(id int64) bool { return r.liveKnown && !r.live[id+lockBase] }
+
+func openReadOnly(ctx context.Context, path, mode string) (*Reader, error) {
+	name, err := uri(path, mode+"&_pragma=busy_timeout(30000)")
 	if err != nil {
-		return nil, 0, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
 	if err := s.check(ctx); err != nil {
 		db.Close()
-		return nil, 0, err
+		return nil, err
 	}
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		db.Close()
-		return nil, 0, fmt.Errorf("read %s: %w", path, err)
+		return nil, fileError(path, "read", err)
 	}
 	if version == 0 {
 		db.Close()
-		return nil, 0, &FileError{Path: path, Msg: "is an empty database, not a sweep database",
+		return nil, &FileError{Path: path, Msg: "is an empty database, not a sweep database",
 			Hint: "run a sweep into it first: sweep run --db " + path + " FILE"}
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
-		return nil, 0, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r := &Reader{db: db, conn: conn, path: path}
+	if err := r.tempViews(ctx, version); err != nil {
+		r.Close()
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open %s read-only: %w", path, err)
+	}
 	err = conn.Raw(func(driverConn any) error {
 		reg, ok := driverConn.(sqlite.AuthorizerRegisterer)
 		if !ok {
@@ -105,15 +148,41 @@ func openReadOnly(ctx context.Context, path string) (*Reader, int, error) {
 	})
 	if err != nil {
 		r.Close()
-		return nil, 0, fmt.Errorf("open %s read-only: %w", path, err)
+		return nil, fmt.Errorf("open %s read-only: %w", path, err)
 	}
-	return r, version, nil
+	return r, nil
 }
 
-// escapeURIPath escapes the characters that end or alter the path part of
-// an SQLite file: URI.
-func escapeURIPath(path string) string {
-	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+// tempViews gives the connection to a database made by an older sweep
+// the views of the newer schemas, as temporary views, so that reading
+// never writes. A newer schema that changes tables needs the database
+// upgraded, which only a writing command does.
+func (r *Reader) tempViews(ctx context.Context, version int) error {
+	for _, m := range migrations() {
+		if m.version <= version {
+			continue
+		}
+		if !viewsOnly(m.sql) {
+			return &FileError{Path: r.path, Msg: fmt.Sprintf("was written by an older sweep (schema version %d) and must be upgraded to be read", version),
+				Hint: "run any sweep into it once (sweep run --db " + r.path + " FILE) to upgrade it, on a copy if it is not yours to write"}
+		}
+		if _, err := r.conn.ExecContext(ctx, strings.ReplaceAll(m.sql, "CREATE VIEW ", "CREATE TEMP VIEW ")); err != nil {
+			return fmt.Errorf("read %s with the views of schema %s: %w", r.path, m.name, err)
+		}
+	}
+	return nil
+}
+
+// viewsOnly reports whether a schema file only creates views.
+func viewsOnly(text string) bool {
+	n := 0
+	for _, stmt := range splitStatements(text) {
+		if leadingWords(stmt, 2) != "CREATE VIEW" {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // readPragmas are pragmas that take an argument and still only read.

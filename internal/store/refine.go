@@ -54,13 +54,13 @@ func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method s
 	h := sha256.Sum256([]byte(parent.Fingerprint + " refine " + strconv.FormatFloat(precision, 'g', -1, 64)))
 	fp := hex.EncodeToString(h[:])
 	sw := &Sweep{Configs: probes}
-	err := s.db.QueryRowContext(ctx, `
+	err := s.startSweep(ctx, sw, `
 		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, refines, started_at, status)
 		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL
 		RETURNING id, first_run_id`,
 		parent.Name+" refine", fp, method, parent.File, parent.YAML, probes, traceEvery, parent.ID, now(), StatusRunning,
-	).Scan(&sw.ID, &sw.FirstRunID)
+	)
 	if err != nil {
 		return nil, fileError(s.path, "record the refinement in", err)
 	}

@@ -2,21 +2,25 @@ package store
 
 import "strings"
 
-// countStatements returns how many SQL statements text holds: the number of
-// non-empty pieces between semicolons, where semicolons inside quotes ('...',
-// "...", `...`, [...]) and comments (-- to the end of the line, /* ... */)
-// do not count.
-func countStatements(text string) int {
-	count := 0
+// countStatements returns how many SQL statements text holds (see
+// splitStatements).
+func countStatements(text string) int { return len(splitStatements(text)) }
+
+// splitStatements returns the SQL statements of text: the non-empty pieces
+// between semicolons, where semicolons inside quotes ('...', "...", `...`,
+// [...]) and comments (-- to the end of the line, /* ... */) do not count.
+func splitStatements(text string) []string {
+	var stmts []string
+	start := 0
 	pending := false // a statement has begun since the last semicolon
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		switch {
 		case c == ';':
 			if pending {
-				count++
+				stmts = append(stmts, text[start:i])
 			}
-			pending = false
+			start, pending = i+1, false
 		case c == '-' && strings.HasPrefix(text[i:], "--"):
 			if end := strings.IndexByte(text[i:], '\n'); end >= 0 {
 				i += end
@@ -48,9 +52,9 @@ func countStatements(text string) int {
 		}
 	}
 	if pending {
-		count++
+		stmts = append(stmts, text[start:])
 	}
-	return count
+	return stmts
 }
 
 // leadingWords returns the first n words of a statement in upper case,

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,7 +41,10 @@ var schemaFS embed.FS
 type Store struct {
 	db   *sql.DB
 	path string
+	lock *lockFile // liveness locks (see lock_linux.go); nil where there are none
 }
+
+var errNoLocks = errors.New("no liveness locks on this platform")
 
 // FileError is a database file that cannot be used, with a hint for the
 // person who named it.
@@ -75,18 +79,97 @@ func fileError(path, doing string, err error) error {
 		case sqlite3.SQLITE_IOERR:
 			return &FileError{Path: path, Msg: "the system failed to read or write it (" + doing + ")", Err: err,
 				Hint: "check the disk and its free space, then run the same command again; every committed run is kept"}
+		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+			return damaged(path, err.Error(), err)
 		}
 	}
 	return fmt.Errorf("%s %s: %w", doing, path, err)
 }
 
+func damaged(path, what string, err error) error {
+	return &FileError{Path: path, Msg: "is damaged (" + what + ")", Err: err,
+		Hint: "nothing was written to it; restore it from a copy, or save what it holds with: sqlite3 " + path + " .recover | sqlite3 recovered.db"}
+}
+
+// CheckName refuses a database name that is not a file: the empty name,
+// and SQLite's :memory:, which would store nothing. Every other name is a
+// file name, taken as it is (see uri).
+func CheckName(path string) error {
+	switch path {
+	case "":
+		return &FileError{Path: `""`, Msg: "is not a file name", Hint: "give --db a file name, e.g. --db results/sweep.db"}
+	case ":memory:":
+		return &FileError{Path: path, Msg: "is an in-memory database, which would keep nothing", Hint: "give --db a file name, e.g. --db results/sweep.db (write ./:memory: for a file of that name)"}
+	}
+	return nil
+}
+
+// uri is the name by which SQLite opens the file at path: a file: URI of
+// its absolute path, escaped, so that no character of a file name ('?',
+// '#', '%', a leading "file:" or ':memory:') is read as SQLite syntax.
+func uri(path string, params string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", &FileError{Path: path, Msg: "has no absolute path: " + err.Error(), Err: err, Hint: "give --db a file name"}
+	}
+	return "file:" + escapeURIPath(abs) + "?" + params, nil
+}
+
+// escapeURIPath escapes the characters that end or alter the path part of
+// an SQLite file: URI.
+func escapeURIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+// statDB checks what is at path before SQLite opens it: nothing (exists is
+// false), or a regular file. A directory, device, FIFO or socket is refused:
+// SQLite would block on a FIFO, and beside a device it would create a
+// journal (/dev/null-journal).
+func statDB(path string) (exists bool, err error) {
+	if err := CheckName(path); err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, &FileError{Path: path, Msg: "cannot be read: " + err.Error(), Err: err, Hint: "give --db a file you can read"}
+	case fi.IsDir():
+		return true, &FileError{Path: path, Msg: "is a directory", Hint: "give --db a file name, e.g. --db " + filepath.Join(path, "sweep.db")}
+	case !fi.Mode().IsRegular():
+		return true, &FileError{Path: path, Msg: "is not a regular file (" + fileKind(fi.Mode()) + ")", Hint: "give --db a file name, e.g. --db results/sweep.db"}
+	}
+	return true, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
+}
+
 // Open opens the sweep database at path, creating it (and its directory) when
 // it does not exist and bringing its schema up to date. It returns a
-// *FileError when the file is not a sweep database or is too new for this
-// binary; such a file is left untouched.
+// *FileError when the file is not a sweep database, is too new for this
+// binary, or is damaged; such a file is left untouched.
+//
+// Any number of processes may open (and create) the same database at once.
+// While open, the database is in WAL mode, so that readers never block the
+// writer; the last process to close it puts it back in rollback mode, so
+// that a database at rest is one file that anyone can read without
+// creating -wal and -shm files beside it (in a read-only directory, say).
 func Open(ctx context.Context, path string) (*Store, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, &FileError{Path: path, Msg: "is a directory", Hint: "give --db a file name, e.g. --db " + filepath.Join(path, "sweep.db")}
+	if _, err := statDB(path); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, &FileError{Path: path, Msg: "cannot create its directory: " + err.Error(), Err: err,
@@ -95,24 +178,106 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// busy_timeout: a second process waits for the lock instead of failing
 	// with "database is locked". synchronous=NORMAL is durable in WAL mode
 	// against a crash of the process, which is what we guard against.
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)")
+	name, err := uri(path, "_pragma=busy_timeout(30000)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", name)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
-	if err := s.check(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
+	if err := s.open(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) open(ctx context.Context) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	// The file exists now (SQLite created it if it was missing).
+	if lock, err := lockFor(s.path); err == nil {
+		s.lock = lock
+	}
+	if err := s.checkIntact(ctx); err != nil {
+		return err
+	}
+	if err := s.lock.hold(lockBase); err != nil {
+		return fmt.Errorf("lock %s: %w", s.path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	return s.markStopped(ctx)
+}
+
+// checkIntact runs SQLite's quick_check on a database that was not closed
+// cleanly: one left in WAL mode that no other process has open (its writer
+// was killed, or the machine went down). A clean close leaves it in
+// rollback mode, and checking every page of every open would make opening
+// a large database slow.
+func (s *Store) checkIntact(ctx context.Context) error {
+	if s.lock == nil || !s.lock.walAtRest() {
+		return nil
+	}
+	held, err := s.lock.held(lockBase, 1)
+	if err != nil || held[lockBase] {
+		return nil // someone has it open: it is not at rest
+	}
+	rows, err := s.db.QueryContext(ctx, "PRAGMA quick_check(5)")
+	if err != nil {
+		return fileError(s.path, "check", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return fileError(s.path, "check", err)
+		}
+		if p != "ok" {
+			problems = append(problems, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fileError(s.path, "check", err)
+	}
+	if len(problems) > 0 {
+		return damaged(s.path, "quick_check: "+strings.Join(problems, "; "), nil)
+	}
+	return nil
+}
+
+// walAtRest reports whether the file's header says WAL mode (bytes 18 and
+// 19 of an SQLite file are 2 in WAL mode, 1 in rollback mode).
+func (l *lockFile) walAtRest() bool {
+	head, err := l.header()
+	return err == nil && head[18] == 2 && head[19] == 2
+}
+
+// Close closes the database. The last process to close it leaves it in
+// rollback mode (see Open).
+func (s *Store) Close() error {
+	if s.lock != nil {
+		s.lock.release(lockBase)
+		if held, err := s.lock.held(lockBase, 1); err == nil && !held[lockBase] {
+			// No one else has it open. Should someone open it meanwhile,
+			// SQLite refuses the change (busy) or they set WAL again:
+			// either way the file stays consistent.
+			s.db.SetMaxIdleConns(0)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if conn, err := s.db.Conn(ctx); err == nil {
+				conn.ExecContext(ctx, "PRAGMA busy_timeout = 0; PRAGMA journal_mode = DELETE")
+				conn.Close()
+			}
+			cancel()
+		}
+	}
+	return s.db.Close()
+}
 
 // Path returns the file the store was opened from.
 func (s *Store) Path() string { return s.path }
@@ -148,16 +313,14 @@ func SchemaVersion() int {
 	return ms[len(ms)-1].version
 }
 
-// check refuses a file that is not ours, reading only.
+// check refuses a file that is not ours, reading only. The three facts
+// are read by one statement, from one snapshot: read one at a time, they
+// could straddle another process's creation of the database and make it
+// look like another application's (tables, but no application id yet).
 func (s *Store) check(ctx context.Context) error {
 	var appID, version, tables int
-	err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID)
-	if err == nil {
-		err = s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version)
-	}
-	if err == nil {
-		err = s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables)
-	}
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT application_id FROM pragma_application_id),
+		(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)`).Scan(&appID, &version, &tables)
 	var serr *sqlite.Error
 	switch {
 	case errors.As(err, &serr) && (serr.Code() == sqlite3.SQLITE_NOTADB || serr.Code() == sqlite3.SQLITE_CORRUPT):
@@ -188,7 +351,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, "PRAGMA page_size=16384"); err != nil {
 		return fileError(s.path, "set the page size of", err)
 	}
-	if _, err := s.db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+	if err := s.setWAL(ctx); err != nil {
 		return fileError(s.path, "set WAL mode on", err)
 	}
 	conn, err := s.db.Conn(ctx)
@@ -203,6 +366,30 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// setWAL puts the database in WAL mode. Changing the journal mode needs the
+// database to itself for a moment, and SQLite answers "database is locked"
+// at once, without waiting, when another process is in the middle of
+// creating or changing it; so wait here, as busy_timeout would.
+func (s *Store) setWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		var mode string
+		err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		var serr *sqlite.Error
+		if err == nil || !errors.As(err, &serr) || serr.Code()&0xff != sqlite3.SQLITE_BUSY && serr.Code()&0xff != sqlite3.SQLITE_LOCKED || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// busyTimeout is how long a process waits for another's lock.
+const busyTimeout = 30 * time.Second
 
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (err error) {
 	// BEGIN IMMEDIATE takes the write lock before reading the version, so

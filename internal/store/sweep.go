@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -34,7 +35,11 @@ const (
 // nextRunID is the SQL for the first run id after every sweep's range: a
 // new sweep's first_run_id. Evaluated inside the INSERT, under SQLite's
 // write lock, so two processes never reserve the same range.
-const nextRunID = "(SELECT coalesce(max(first_run_id + configs), 1) FROM sweeps)"
+//
+// Every sweep's range counts at least one id, even when it has no configs
+// (a refinement that found no edge): first_run_id is unique, so a range of
+// none would hand its first id to the next sweep as well.
+const nextRunID = "(SELECT coalesce(max(first_run_id + max(configs, 1)), 1) FROM sweeps)"
 
 func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
@@ -46,14 +51,14 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard str
 	sw := &Sweep{Configs: spec.Len()}
 	// A new sweep takes the run ids after the last sweep's; the statement
 	// runs under SQLite's write lock, so two processes never take the same.
-	err := s.db.QueryRowContext(ctx, `
+	err := s.startSweep(ctx, sw, `
 		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, started_at, status)
 		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, nullif(?, ''), ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL, shard = excluded.shard
 		RETURNING id, first_run_id`,
 		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs,
 		spec.Trace.Every, shard, now(), StatusRunning,
-	).Scan(&sw.ID, &sw.FirstRunID)
+	)
 	if err != nil {
 		return nil, fileError(s.path, "record the sweep in", err)
 	}
@@ -61,6 +66,84 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard str
 		return nil, err
 	}
 	return sw, nil
+}
+
+// startSweep runs insert, which records a sweep as running and returns its
+// id and first run id, and takes the sweep's liveness lock before the
+// transaction commits: no other process ever sees the sweep running
+// without a process that holds it (see markStopped).
+func (s *Store) startSweep(ctx context.Context, sw *Sweep, insert string, args ...any) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := conn.QueryRowContext(ctx, insert, args...).Scan(&sw.ID, &sw.FirstRunID); err != nil {
+		return err
+	}
+	if err := s.lock.hold(lockBase + sw.ID); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		s.lock.release(lockBase + sw.ID)
+		return err
+	}
+	return nil
+}
+
+// markStopped records as interrupted every sweep that is marked running
+// but that no process holds: its process was killed before it could say so.
+func (s *Store) markStopped(ctx context.Context) (err error) {
+	if s.lock == nil {
+		return nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var running int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sweeps WHERE status = 'running'").Scan(&running); err != nil || running == 0 {
+		return err
+	}
+	// Under the write lock, so that no sweep starts between reading the
+	// locks and writing the statuses.
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fileError(s.path, "lock", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	live, err := s.lock.held(lockBase+1, lockSpan)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE sweeps SET status = 'interrupted' WHERE status = 'running' AND id NOT IN (SELECT value FROM json_each(?))",
+		jsonIDs(live)); err != nil {
+		return fileError(s.path, "record stopped sweeps in", err)
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// jsonIDs turns the held lock offsets of sweeps into a JSON array of ids.
+func jsonIDs(held map[int64]bool) string {
+	ids := make([]int64, 0, len(held))
+	for o := range held {
+		ids = append(ids, o-lockBase)
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // loadDone sets sw.Done and sw.Stored from the runs stored in sw's id range.
@@ -103,6 +186,7 @@ func (s *Store) FinishSweep(ctx context.Context, id int64, status string, from, 
 	if err != nil {
 		return fileError(s.path, "record the end of the sweep in", err)
 	}
+	s.lock.release(lockBase + id)
 	return nil
 }
 
