@@ -19,12 +19,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
