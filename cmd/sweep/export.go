@@ -12,7 +12,7 @@ import (
 	"sweep/internal/tabular"
 )
 
-const exportUsage = `Usage: sweep export [--db PATH] [--format csv|jsonl] (--runs | --trace) [--where SQL] [--out FILE]
+const exportUsage = `Usage: sweep export [--db PATH] [--format csv|jsonl] (--runs | --trace) [--where SQL] [--out FILE] [--timeout DURATION]
 
 Streams the runs (one row per config) or their trace rows to standard output
 or FILE, in constant memory whatever the size. --where keeps the runs that
@@ -31,6 +31,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	trace := fs.Bool("trace", false, "export the trace rows")
 	where := fs.String("where", "", "keep only the runs matching this SQL `condition`")
 	out := fs.String("out", "", "write to `FILE` instead of standard output")
+	timeout := timeoutFlag(fs)
 	pos, code, done := parseCommand(fs, args, exportUsage, stdout, stderr)
 	if done {
 		return code
@@ -60,23 +61,30 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case *trace:
 		query = "SELECT * FROM trace WHERE run_id IN (SELECT id FROM runs WHERE " + cond + ") ORDER BY run_id, step"
 	}
+	if *out != "" {
+		if err := checkOutput("--out", *out, *dbPath); err != nil {
+			return report(stderr, err)
+		}
+	}
 	r, err := store.OpenReader(ctx, *dbPath)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer r.Close()
+	ctx, cancel := withTimeout(ctx, *timeout)
+	defer cancel()
 	rows, err := r.Query(ctx, query)
 	if err != nil {
-		if *where != "" {
+		if *where != "" && !interrupted(err) {
 			return report(stderr, usageError{msg: "--where " + *where + ": " + queryError(err).Error(),
 				hint: `--where is a condition on the columns of runs, e.g. --where "verdict = 'diverged' AND input = 2"`})
 		}
-		return report(stderr, queryError(err))
+		return report(stderr, timedOut(ctx, queryError(err)))
 	}
 	defer rows.Close()
 	if *out == "" {
 		if _, err := tabular.Write(stdout, rows, f); err != nil {
-			return report(stderr, queryError(err))
+			return report(stderr, timedOut(ctx, queryError(err)))
 		}
 		return exitOK
 	}
@@ -84,7 +92,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		_, err := tabular.Write(w, rows, f)
 		return err
 	}); err != nil {
-		return report(stderr, err)
+		return report(stderr, timedOut(ctx, err))
 	}
 	return exitOK
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +15,8 @@ import (
 const lsUsage = `Usage: sweep ls [--db PATH]
 
 Lists the sweeps in the database: id, name, method, when it started, its
-status, how many of its configs are stored, and its verdict counts.
+status, how many of its configs are stored, and its verdict counts. A sweep
+whose process was killed is shown as interrupted.
 
 Flags:
 `
@@ -38,10 +41,18 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, err)
 	}
 	defer r.Close()
+	stopped, err := stoppedSweeps(ctx, r)
+	if err != nil {
+		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
+	}
+	// A sweep whose process was killed still says running; no process
+	// holds it, so it is shown as what it is.
 	rows, err := r.Query(ctx, `
-		SELECT id, name, method, started_at, status, stored || '/' || configs AS done,
+		SELECT id, name, method, started_at,
+			CASE WHEN id IN (SELECT value FROM json_each(?)) THEN 'interrupted' ELSE status END AS status,
+			stored || '/' || configs AS done,
 			converged, diverged, oscillating, stalled, unfinished
-		FROM sweep_overview ORDER BY id`)
+		FROM sweep_overview ORDER BY id`, stopped)
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
@@ -50,4 +61,26 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
 	return exitOK
+}
+
+// stoppedSweeps returns, as a JSON array, the ids of the sweeps stored as
+// running that no process runs.
+func stoppedSweeps(ctx context.Context, r *store.Reader) (string, error) {
+	rows, err := r.Query(ctx, "SELECT id FROM sweeps WHERE status = 'running'")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		if r.Stopped(id) {
+			ids = append(ids, id)
+		}
+	}
+	b, err := json.Marshal(ids)
+	return string(b), errors.Join(err, rows.Err())
 }

@@ -41,6 +41,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"sweep/internal/grid"
 	"sweep/internal/store"
 )
@@ -101,7 +104,18 @@ The database is results/sweep.db unless --db says otherwise.
 Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
 `
 
+// run runs the command args and returns its exit status: the command's, or
+// 128+N when signal N stopped it, whatever the command was doing.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	code := dispatch(ctx, args, stdin, stdout, stderr)
+	var sig signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		return 128 + int(sig.sig)
+	}
+	return code
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitTrouble
@@ -160,10 +174,19 @@ func report(stderr io.Writer, err error) int {
 		printError(stderr, fileErr.Error(), fileErr.Hint)
 	case errors.As(err, &useErr):
 		printError(stderr, useErr.msg, useErr.hint)
+	case interrupted(err):
+		printError(stderr, "interrupted", "nothing half-done was kept; run the same command again")
 	default:
 		printError(stderr, err.Error(), "")
 	}
 	return exitTrouble
+}
+
+// interrupted reports whether err is a command stopped by a canceled
+// context: a signal (see run), or SQLite interrupted in a statement.
+func interrupted(err error) bool {
+	var serr *sqlite.Error
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &serr) && serr.Code()&0xff == sqlite3.SQLITE_INTERRUPT
 }
 
 func printError(stderr io.Writer, msg, hint string) {

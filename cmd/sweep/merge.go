@@ -35,10 +35,17 @@ func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case len(inputs) == 0:
 		return report(stderr, usageError{msg: "merge needs the databases to merge", hint: "sweep merge --db results/sweep.db shard-1.db shard-2.db ..."})
 	}
+	if err := store.CheckName(*out); err != nil {
+		return report(stderr, err)
+	}
 	var fps []map[string]string
 	for _, in := range inputs {
-		if in == *out {
-			return report(stderr, usageError{msg: fmt.Sprintf("%s is both --db and an input", in), hint: "merge into a database of its own"})
+		// Compared as files: ./s2.db, a symlink or a hard link to s2.db
+		// are s2.db.
+		for _, suffix := range sidecars {
+			if sameFile(in, *out+suffix) {
+				return report(stderr, usageError{msg: fmt.Sprintf("%s is both --db %s and an input", in, *out), hint: "merge into a database of its own; inputs are only read"})
+			}
 		}
 		fp, err := store.Fingerprints(ctx, in)
 		if err != nil {

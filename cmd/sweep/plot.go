@@ -48,6 +48,13 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case len(outputs) == 0:
 		return report(stderr, usageError{msg: "plot needs --png, --svg or --pdf FILE", hint: "sweep plot --png map.png map"})
 	}
+	var named [][2]string
+	for _, o := range outputs {
+		named = append(named, [2]string{"--" + o[0], o[1]})
+	}
+	if err := checkOutputs(*dbPath, nil, named...); err != nil {
+		return report(stderr, err)
+	}
 	d, err := loadPictures(ctx, *dbPath, *sweepID, *runs)
 	if err != nil {
 		return report(stderr, err)

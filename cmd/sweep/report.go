@@ -35,6 +35,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if len(pos) != 0 {
 		return report(stderr, usageError{msg: fmt.Sprintf("report takes no arguments, got %v", pos), hint: "sweep report --db results/sweep.db --out report.html"})
 	}
+	if err := checkOutput("--out", *out, *dbPath); err != nil {
+		return report(stderr, err)
+	}
 	d, err := loadPictures(ctx, *dbPath, *sweepID, *runs)
 	if err != nil {
 		return report(stderr, err)

@@ -160,3 +160,25 @@ func describe(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// Validate checks, before anything runs, that every sql expectation is one
+// statement that only reads and that compiles against the database's
+// schema, so that a typo or a DELETE is refused up front instead of after
+// the whole sweep ran. It returns grid.Errors naming each bad expectation's
+// line in file.
+func Validate(ctx context.Context, r *store.Reader, file string, exps []grid.Expectation) error {
+	var errs grid.Errors
+	for _, e := range exps {
+		if e.SQL == "" {
+			continue
+		}
+		if err := r.Prepare(ctx, e.SQL); err != nil {
+			errs = append(errs, &grid.Error{File: file, Line: e.Line, Msg: "expect: sql: " + err.Error(),
+				Hint: "an sql expectation is one read-only statement over the tables and views of the README; :sweep stands for the sweep's id"})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}

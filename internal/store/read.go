@@ -135,11 +135,47 @@ func openReadOnly(ctx context.Context, path, mode string) (*Reader, error) {
 		r.Close()
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+	if err := r.guard(ctx); err != nil {
 		r.Close()
-		return nil, fmt.Errorf("open %s read-only: %w", path, err)
+		return nil, err
 	}
-	err = conn.Raw(func(driverConn any) error {
+	return r, nil
+}
+
+// SchemaReader returns a Reader of an empty database in memory with this
+// binary's schema: for checking statements (see Reader.Prepare) against the
+// tables and views without touching any file.
+func SchemaReader(ctx context.Context) (*Reader, error) {
+	db, err := sql.Open("sqlite", "file:schema?mode=memory")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1) // every connection to :memory: is a database of its own
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	r := &Reader{db: db, conn: conn, path: "schema"}
+	for _, m := range migrations() {
+		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("schema %s: %w", m.name, err)
+		}
+	}
+	if err := r.guard(ctx); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// guard makes the connection refuse writes: query_only, and the authorizer.
+func (r *Reader) guard(ctx context.Context) error {
+	if _, err := r.conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		return fmt.Errorf("open %s read-only: %w", r.path, err)
+	}
+	err := r.conn.Raw(func(driverConn any) error {
 		reg, ok := driverConn.(sqlite.AuthorizerRegisterer)
 		if !ok {
 			return errors.New("the SQLite driver has no authorizer")
@@ -147,10 +183,9 @@ func openReadOnly(ctx context.Context, path, mode string) (*Reader, error) {
 		return reg.RegisterAuthorizer(r.authorize)
 	})
 	if err != nil {
-		r.Close()
-		return nil, fmt.Errorf("open %s read-only: %w", path, err)
+		return fmt.Errorf("open %s read-only: %w", r.path, err)
 	}
-	return r, nil
+	return nil
 }
 
 // tempViews gives the connection to a database made by an older sweep
@@ -192,6 +227,9 @@ var readPragmas = map[string]bool{
 	"quick_check": true, "function_list": true, "pragma_list": true, "collation_list": true,
 }
 
+// writingPragmas are pragmas that write even without an argument.
+var writingPragmas = map[string]bool{"optimize": true, "incremental_vacuum": true, "wal_checkpoint": true}
+
 var actionNames = map[sqlite.AuthorizerActionCode]string{
 	sqlite.AuthInsert: "INSERT", sqlite.AuthUpdate: "UPDATE", sqlite.AuthDelete: "DELETE",
 	sqlite.AuthCreateIndex: "CREATE INDEX", sqlite.AuthCreateTable: "CREATE TABLE", sqlite.AuthCreateView: "CREATE VIEW",
@@ -212,7 +250,7 @@ func (r *Reader) authorize(action sqlite.AuthorizerActionCode, arg1, arg2, _, _ 
 	case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive:
 		return sqlite.AuthorizerOK
 	case sqlite.AuthPragma:
-		if arg2 == "" || readPragmas[strings.ToLower(arg1)] {
+		if (arg2 == "" && !writingPragmas[strings.ToLower(arg1)]) || readPragmas[strings.ToLower(arg1)] {
 			return sqlite.AuthorizerOK
 		}
 	}
@@ -220,13 +258,15 @@ func (r *Reader) authorize(action sqlite.AuthorizerActionCode, arg1, arg2, _, _ 
 	if what == "" {
 		what = fmt.Sprintf("operation %d", action)
 	}
-	switch action {
-	case sqlite.AuthPragma:
+	switch {
+	case action == sqlite.AuthPragma && arg2 == "":
+		what = "PRAGMA " + arg1
+	case action == sqlite.AuthPragma:
 		what = fmt.Sprintf("PRAGMA %s = %s", arg1, arg2)
-	case sqlite.AuthInsert, sqlite.AuthUpdate, sqlite.AuthDelete, sqlite.AuthDropTable, sqlite.AuthDropView,
-		sqlite.AuthCreateTable, sqlite.AuthCreateView, sqlite.AuthAlterTable:
+	case action == sqlite.AuthInsert, action == sqlite.AuthUpdate, action == sqlite.AuthDelete, action == sqlite.AuthDropTable,
+		action == sqlite.AuthDropView, action == sqlite.AuthCreateTable, action == sqlite.AuthCreateView, action == sqlite.AuthAlterTable:
 		what += " on " + arg1
-	case sqlite.AuthAttach:
+	case action == sqlite.AuthAttach:
 		what += " " + arg1
 	}
 	r.mu.Lock()
@@ -260,24 +300,47 @@ func (r *Reader) Query(ctx context.Context, query string, args ...any) (*sql.Row
 	r.mu.Unlock()
 	rows, err := r.conn.QueryContext(ctx, query, args...)
 	if err != nil {
-		var serr *sqlite.Error
-		if errors.As(err, &serr) && serr.Code() == sqlite3.SQLITE_AUTH {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			action := r.denied
-			switch {
-			case strings.HasSuffix(action, "sqlite_master") || strings.HasSuffix(action, "sqlite_temp_master"):
-				// CREATE, DROP and ANALYZE are first presented as writes
-				// to the schema table; the statement says it better.
-				action = leadingWords(query, 2)
-			case leadingWords(query, 1) == "VACUUM": // presented as an ATTACH
-				action = "VACUUM"
-			}
-			return nil, &WriteError{Action: action}
-		}
-		return nil, err
+		return nil, r.refused(query, err)
 	}
 	return rows, nil
+}
+
+// refused turns the authorizer's refusal of query into a *WriteError; it
+// returns other errors as they are.
+func (r *Reader) refused(query string, err error) error {
+	var serr *sqlite.Error
+	if !errors.As(err, &serr) || serr.Code() != sqlite3.SQLITE_AUTH {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	action := r.denied
+	switch {
+	case strings.HasSuffix(action, "sqlite_master") || strings.HasSuffix(action, "sqlite_temp_master"):
+		// CREATE, DROP and ANALYZE are first presented as writes
+		// to the schema table; the statement says it better.
+		action = leadingWords(query, 2)
+	case leadingWords(query, 1) == "VACUUM": // presented as an ATTACH
+		action = "VACUUM"
+	}
+	return &WriteError{Action: action}
+}
+
+// Prepare checks that query is one statement that reads and that SQLite
+// can compile against the database's schema (its tables, columns and
+// functions exist), without running it. It returns the error Query would.
+func (r *Reader) Prepare(ctx context.Context, query string) error {
+	if n := countStatements(query); n != 1 {
+		return &StatementCountError{Count: n}
+	}
+	r.mu.Lock()
+	r.denied = ""
+	r.mu.Unlock()
+	st, err := r.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return r.refused(query, err)
+	}
+	return st.Close()
 }
 
 // Path returns the file the reader was opened from.

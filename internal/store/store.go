@@ -42,6 +42,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 	lock *lockFile // liveness locks (see lock_linux.go); nil where there are none
+	// opened is set once the database is known to be ours and whole: only
+	// then may Close change it.
+	opened bool
 }
 
 var errNoLocks = errors.New("no liveness locks on this platform")
@@ -211,6 +214,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
+	s.opened = true
 	return s.markStopped(ctx)
 }
 
@@ -263,7 +267,7 @@ func (l *lockFile) walAtRest() bool {
 func (s *Store) Close() error {
 	if s.lock != nil {
 		s.lock.release(lockBase)
-		if held, err := s.lock.held(lockBase, 1); err == nil && !held[lockBase] {
+		if held, err := s.lock.held(lockBase, 1); err == nil && !held[lockBase] && s.opened {
 			// No one else has it open. Should someone open it meanwhile,
 			// SQLite refuses the change (busy) or they set WAL again:
 			// either way the file stays consistent.
