@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -47,7 +48,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	var want map[expect.Config]expect.Outcome
 	if isCSV(*against) {
-		want, err = loadCSV(*against, *sweepName)
+		want, err = loadCSV(ctx, *against, *sweepName)
 	} else {
 		want, err = loadOutcomes(ctx, *against, *sweepName)
 	}
@@ -85,8 +86,17 @@ func outcome(o *expect.Outcome) string {
 }
 
 // isCSV tells a CSV export from a database by its first bytes: every SQLite
-// file starts with "SQLite format 3".
+// file starts with "SQLite format 3". Only a regular file is opened here:
+// anything else (a FIFO, whose opening would wait for a writer, a device, a
+// directory) is no database, and loadCSV reads it within its limits.
 func isCSV(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return strings.HasSuffix(path, ".csv")
+	}
+	if !fi.Mode().IsRegular() {
+		return true
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return strings.HasSuffix(path, ".csv")
@@ -124,18 +134,32 @@ func loadOutcomes(ctx context.Context, path, sweepName string) (map[expect.Confi
 	return out, rows.Err()
 }
 
-// loadCSV reads the verdicts of a CSV written by sweep export --runs.
-func loadCSV(path, sweepName string) (map[expect.Config]expect.Outcome, error) {
-	f, err := os.Open(path)
-	if err != nil {
+// loadCSV reads the verdicts of a CSV written by sweep export --runs, within
+// baselineLimits; it gives up when ctx is canceled.
+func loadCSV(ctx context.Context, path, sweepName string) (map[expect.Config]expect.Outcome, error) {
+	in, err := openInput(ctx, path, baselineLimits)
+	var openErr *os.PathError
+	switch {
+	case errors.As(err, &openErr):
 		return nil, &store.FileError{Path: path, Msg: "cannot be read: " + err.Error(), Err: err,
 			Hint: "--against names a sweep database or a CSV made by sweep export --runs"}
+	case err != nil:
+		return nil, err
 	}
-	defer f.Close()
-	rd := csv.NewReader(f)
+	defer in.Close()
+	rd := csv.NewReader(bufio.NewReaderSize(in, 64<<10))
+	// csvError, unless reading failed (too large, interrupted): that error
+	// already says what happened.
+	readError := func(line int, what string, err error) error {
+		var fe *store.FileError
+		if errors.As(err, &fe) || ctx.Err() != nil {
+			return err
+		}
+		return csvError(path, line, what, err)
+	}
 	header, err := rd.Read()
 	if err != nil {
-		return nil, csvError(path, 1, "no header", err)
+		return nil, readError(1, "no header", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -155,7 +179,7 @@ func loadCSV(path, sweepName string) (map[expect.Config]expect.Outcome, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, csvError(path, line, "not valid CSV", err)
+			return nil, readError(line, "not valid CSV", err)
 		}
 		if sweepName != "" && hasSweep && rec[sweepCol] != sweepName {
 			continue

@@ -45,9 +45,9 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	text := pos[0]
 	if text == "-" {
-		b, err := io.ReadAll(stdin)
+		b, err := io.ReadAll(newInput(ctx, "standard input", stdin, statementLimits))
 		if err != nil {
-			return report(stderr, fmt.Errorf("read the statement from standard input: %w", err))
+			return report(stderr, err)
 		}
 		text = string(b)
 	}

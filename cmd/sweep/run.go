@@ -64,10 +64,14 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	file := files[0]
 
-	data, err := os.ReadFile(file)
-	if err != nil {
+	data, err := readInput(ctx, file, sweepFileLimits)
+	var openErr *os.PathError
+	switch {
+	case errors.As(err, &openErr):
 		return report(stderr, usageError{msg: fmt.Sprintf("read sweep file: %v", err),
 			hint: "the sweep files that come with sweep are in experiments/"})
+	case err != nil:
+		return report(stderr, err) // too large, a directory, or interrupted
 	}
 	spec, err := grid.Parse(file, data)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"sweep/internal/pyfloat"
 	"sweep/internal/store"
+	"sweep/internal/tabular"
 )
 
 const showUsage = `Usage: sweep show [--db PATH] [--head N] [--tail N] RUN_ID
@@ -103,6 +104,10 @@ func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, e
 	if err != nil {
 		return storedRun{}, false, fmt.Errorf("read run %d: %w", id, err)
 	}
+	// The text a database holds goes to a terminal: escaped, it cannot
+	// move the cursor or recolour the screen, whoever wrote it.
+	ru.sweepName, ru.method, ru.verdict = tabular.Escape(ru.sweepName), tabular.Escape(ru.method), tabular.Escape(ru.verdict)
+	ru.predictedVerdict.String = tabular.Escape(ru.predictedVerdict.String)
 	return ru, true, nil
 }
 

@@ -1,13 +1,17 @@
 package grid
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -74,16 +78,34 @@ func syntaxErrorLine(text string) (line int, msg string) {
 	return line, msg
 }
 
+// syntaxError reports a YAML syntax error at its line.
+func (p *parser) syntaxError(err error) {
+	line, msg := syntaxErrorLine(err.Error())
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: "not valid YAML: " + msg,
+		Hint: "check the indentation, colons and brackets from that line on; experiments/alpha.yaml is a working example"})
+}
+
 func (p *parser) parse(data []byte) *Spec {
 	if p.tabs(data) {
 		return nil
 	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line, msg := syntaxErrorLine(err.Error())
-		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: "not valid YAML: " + msg,
-			Hint: "check the indentation, colons and brackets from that line on; experiments/alpha.yaml is a working example"})
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		p.syntaxError(err)
 		return nil
+	}
+	// yaml.v3 reads one document at a time: a second one, after a ---
+	// line, would be ignored without a word. It is reported after the
+	// problems of the first, in the order of the file.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		defer p.syntaxError(err)
+	default:
+		defer p.fail(&next, "a sweep file is one YAML document: put each sweep in a file of its own, or remove the --- line if what follows belongs to this sweep",
+			"a second YAML document starts here; sweep reads only one")
 	}
 	if len(doc.Content) == 0 {
 		p.errs = append(p.errs, &Error{File: p.file, Msg: "the sweep file is empty",
@@ -108,6 +130,11 @@ func (p *parser) parse(data []byte) *Spec {
 		case "name":
 			if val.Kind != yaml.ScalarNode || val.ShortTag() == "!!null" || strings.TrimSpace(val.Value) == "" {
 				p.fail(val, `write a short name, e.g. name: alpha`, "name: want a non-empty text, got %s", describe(val))
+				continue
+			}
+			if c, ok := unprintable(val.Value); ok {
+				p.fail(val, "the name is printed on terminals (summaries, sweep ls, sweep show); use letters, digits, spaces and punctuation",
+					"name: %s holds the control character %s", quoted(val), c)
 				continue
 			}
 			spec.Name = val.Value
@@ -482,8 +509,9 @@ func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
 func (p *parser) number(n *yaml.Node, what string) (float64, bool) {
 	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.ShortTag() == "!!str" {
 		// yaml.v3 resolves a plain 1e400 to text because it overflows.
-		if _, err := strconv.ParseFloat(n.Value, 64); errors.Is(err, strconv.ErrRange) {
-			p.fail(n, "values must be finite numbers within ±1.8e308", "%s: %s is not a finite number", what, n.Value)
+		if _, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); errors.Is(err, strconv.ErrRange) {
+			p.fail(n, "values must be finite numbers within ±1.8e308",
+				"%s: %s overflows (too large for a float64; the largest is about 1.8e308)", what, n.Value)
 			return 0, false
 		}
 	}
@@ -498,7 +526,38 @@ func (p *parser) number(n *yaml.Node, what string) (float64, bool) {
 			"%s: %s is not a finite number", what, n.Value)
 		return 0, false
 	}
+	if f == 0 && underflows(n.Value) {
+		// Parsing rounds 1e-400 to 0 without an error; said as it is, the
+		// value would be refused as "0 is not positive", or kept as 0.
+		p.fail(n, "a float64 holds nothing between 0 and ±5e-324; write a larger value, or 0 where 0 is meant",
+			"%s: %s underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", what, n.Value)
+		return 0, false
+	}
 	return f, true
+}
+
+// underflows reports whether the decimal text of a number that reads as 0
+// has a digit other than 0 before its exponent: 1e-400, not 0.0e-400.
+func underflows(text string) bool {
+	mantissa, _, _ := strings.Cut(strings.ToLower(text), "e")
+	return strings.ContainsAny(mantissa, "123456789")
+}
+
+// unprintable returns the first character of s that must not reach a
+// terminal as it is, escaped as Go would write it (\n, \x1b, \u202e): a
+// control character (C0, DEL, C1), a bidirectional formatting character,
+// which reorders what follows it, or a byte of invalid UTF-8.
+func unprintable(s string) (string, bool) {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			return fmt.Sprintf(`\x%02x`, s[i]), true
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+			q := strconv.QuoteRune(r)
+			return q[1 : len(q)-1], true
+		}
+	}
+	return "", false
 }
 
 // integer reads a whole number in [lo, hi]; 1e3 counts as one.

@@ -2,6 +2,7 @@ package grid
 
 import (
 	"errors"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -259,7 +260,23 @@ func TestParseErrors(t *testing.T) {
 		{"null value", strings.Replace(ok, "0.8", "", 1), `test.yaml:5:8: goal: want a number, got nothing (null)`, "plain number"},
 		{"NaN", strings.Replace(ok, "0.8", ".nan", 1), "test.yaml:5:9: goal: .nan is not a finite number", ".inf and .nan are not allowed"},
 		{"infinity in a list", strings.Replace(ok, "0.8", "[1, -.inf]", 1), "test.yaml:5:13: goal: -.inf is not a finite number", "finite"},
-		{"too large", strings.Replace(ok, "0.8", "1e400", 1), "test.yaml:5:9: goal: 1e400 is not a finite number", "1.8e308"},
+		{"too large", strings.Replace(ok, "0.8", "1e400", 1), "test.yaml:5:9: goal: 1e400 overflows (too large for a float64; the largest is about 1.8e308)", "1.8e308"},
+		{"too large and negative in a list", strings.Replace(ok, "0.8", "[1, -1E+400]", 1), "test.yaml:5:13: goal: -1E+400 overflows (too large for a float64; the largest is about 1.8e308)", "1.8e308"},
+		{"alpha too small", strings.Replace(ok, "alpha: 0.1", "alpha: 1e-400", 1), "test.yaml:3:10: alpha: 1e-400 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", "between 0 and ±5e-324"},
+		{"alpha too small in a list", strings.Replace(ok, "alpha: 0.1", "alpha: [0.1, -2.5E-400]", 1), "test.yaml:3:16: alpha: -2.5E-400 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", "5e-324"},
+		{"range end too small", strings.Replace(ok, "alpha: 0.1", "alpha: {from: 1, to: 1e-999, per_decade: 1}", 1), "test.yaml:3:24: alpha.to: 1e-999 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", "5e-324"},
+		{"range step too small", strings.Replace(ok, "input: 1", "input: {from: 0, to: 1, step: .5e-400}", 1), "test.yaml:4:33: input.step: .5e-400 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", "5e-324"},
+		{"goal too small", strings.Replace(ok, "0.8", "1e-330", 1), "test.yaml:5:9: goal: 1e-330 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", "0 where 0 is meant"},
+		{"tolerance too small", ok + "tolerance: 1e-400\n", "test.yaml:7:12: tolerance: 1e-400 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)", "5e-324"},
+		{"second document", ok + "---\nname: two\n", "test.yaml:7:1: a second YAML document starts here; sweep reads only one", "a file of its own"},
+		{"second document after an end marker", ok + "...\n---\n" + ok, "test.yaml:8:1: a second YAML document starts here; sweep reads only one", "remove the --- line"},
+		{"a --- at the end", ok + "---\n", "test.yaml:7:1: a second YAML document starts here; sweep reads only one", "one YAML document"},
+		{"second document not valid", ok + "---\ngrid: [1\n", "test.yaml:8: not valid YAML: did not find expected ',' or ']'", "indentation"},
+		{"escape in name", ok + `name: "red\e[31m"` + "\n", `test.yaml:7:7: name: "red\x1b[31m" holds the control character \x1b`, "printed on terminals"},
+		{"newline in name", ok + "name: |\n  two\n  lines\n", `test.yaml:7:7: name: "two\nlines\n" holds the control character \n`, "letters, digits"},
+		{"tab in name", ok + `name: "a\tb"` + "\n", `test.yaml:7:7: name: "a\tb" holds the control character \t`, "punctuation"},
+		{"C1 control in name", ok + `name: "a\x9bb"` + "\n", `test.yaml:7:7: name: "a\u009bb" holds the control character \u009b`, "terminals"},
+		{"bidi override in name", ok + `name: "a\u202Eb"` + "\n", `test.yaml:7:7: name: "a\u202eb" holds the control character \u202e`, "terminals"},
 		{"empty list", strings.Replace(ok, "0.8", "[]", 1), "test.yaml:5:9: goal: empty list", "at least one value"},
 		{"duplicate value", strings.Replace(ok, "0.8", "[0.8, 1, 0.80]", 1), "test.yaml:5:18: goal: 0.8 appears twice (values 1 and 3)", "once"},
 		{"zero alpha", strings.Replace(ok, "alpha: 0.1", "alpha: 0", 1), "test.yaml:3:10: alpha: 0 is not positive", "must be > 0"},
@@ -315,6 +332,59 @@ func TestParseReportsEveryError(t *testing.T) {
 		`test.yaml:2:1: unknown field "colour"`,
 		`test.yaml:4:10: alpha: 0 is not positive`,
 		`test.yaml:5:10: input: want a number, got the text "x"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestParseAccepts checks the inputs near the new refusals that stay
+// valid: one document with its markers, the smallest floats, a name with
+// text from anywhere.
+func TestParseAccepts(t *testing.T) {
+	const ok = "method: gradient_descent\ngrid:\n  alpha: 0.1\n  input: 1\n  goal: 0.8\n  weight: 0.5\n"
+	tests := []struct {
+		name, text string
+		check      func(*Spec) bool
+	}{
+		{"a leading ---", "---\n" + ok, func(s *Spec) bool { return s.Len() == 1 }},
+		{"a leading --- and a trailing ...", "---\n" + ok + "...\n", func(s *Spec) bool { return s.Len() == 1 }},
+		{"the smallest subnormal alpha", strings.Replace(ok, "alpha: 0.1", "alpha: 5e-324", 1), func(s *Spec) bool { return s.Axes[0].Values[0] == 5e-324 }},
+		{"a subnormal that rounds up", strings.Replace(ok, "alpha: 0.1", "alpha: 3e-324", 1), func(s *Spec) bool { return s.Axes[0].Values[0] == 5e-324 }},
+		{"zero written with an exponent", strings.Replace(ok, "0.8", "0.0e-400", 1), func(s *Spec) bool { return s.Axes[2].Values[0] == 0 }},
+		{"negative zero", strings.Replace(ok, "0.8", "-0.0", 1), func(s *Spec) bool { return s.Axes[2].Values[0] == 0 }},
+		{"the largest float", strings.Replace(ok, "0.8", "1.7976931348623157e308", 1), func(s *Spec) bool { return s.Axes[2].Values[0] == math.MaxFloat64 }},
+		{"a name in any script", ok + "name: ünï ∂ 学習 ⚠\n", func(s *Spec) bool { return s.Name == "ünï ∂ 学習 ⚠" }},
+		{"a name with a backslash and a replacement character", ok + `name: 'a\n \x1b ` + "\uFFFD'\n", func(s *Spec) bool { return s.Name == `a\n \x1b `+"\uFFFD" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec, err := Parse("test.yaml", []byte(tt.text))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !tt.check(spec) {
+				t.Errorf("Parse gave name %q, axes %v", spec.Name, spec.Axes)
+			}
+		})
+	}
+}
+
+// TestSecondDocumentReportedLast checks that a second document is
+// reported after the problems of the first, in the order of the file.
+func TestSecondDocumentReportedLast(t *testing.T) {
+	_, err := Parse("test.yaml", []byte("method: gradient_descent\ngrid: {alpha: 1e-400, input: 1, goal: 0, weight: 0}\n---\nmethod: hot_cold\n"))
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse = %v, want Errors", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		"test.yaml:2:15: alpha: 1e-400 underflows to 0 (too small for a float64; the smallest positive is about 5e-324)",
+		"test.yaml:3:1: a second YAML document starts here; sweep reads only one",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

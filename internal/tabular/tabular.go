@@ -7,6 +7,12 @@
 // in JSON, which has no such numbers); NULL as NULL in a table, an empty
 // field in CSV and null in JSON. SQLite stores NaN as NULL, so NaN never
 // reaches this package from a sweep database.
+//
+// A table is for a terminal, and a value may hold anything (a sweep name
+// from a database made elsewhere, a BLOB): there, and only there, text goes
+// through Escape, so that no value can move the cursor, recolour the screen
+// or reorder the line. CSV and JSON are for programs and carry text as it
+// is, quoted as their formats require.
 package tabular
 
 import (
@@ -20,6 +26,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"sweep/internal/pyfloat"
@@ -225,6 +232,42 @@ func quote(s string) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
+// Escape returns s with each character that must not reach a terminal as
+// it is written as Go writes it in a string: the control characters (C0,
+// DEL and C1) as \n, \t, \x1b, \u009b; the bidirectional formatting
+// characters, which reorder what follows them, as \u202e; a byte of
+// invalid UTF-8 as \xff. Everything else, backslashes included, is left as
+// it is, so text that needs no escape comes back unchanged.
+func Escape(s string) string {
+	i := strings.IndexFunc(s, unsafeRune)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRune(r) // '\n', '\x1b', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// unsafeRune reports whether r must be escaped before it reaches a
+// terminal; strings.IndexFunc passes utf8.RuneError for invalid bytes.
+func unsafeRune(r rune) bool {
+	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+}
+
 type tableWriter struct {
 	w       *bufio.Writer
 	cols    []string
@@ -233,6 +276,9 @@ type tableWriter struct {
 }
 
 func (t *tableWriter) begin() error {
+	for i, c := range t.cols {
+		t.cols[i] = Escape(c)
+	}
 	t.numeric = make([]bool, len(t.cols))
 	for i := range t.numeric {
 		t.numeric[i] = true
@@ -248,6 +294,7 @@ func (t *tableWriter) row(vals []any) error {
 			s = "NULL"
 		} else if !number {
 			t.numeric[i] = false
+			s = Escape(s)
 		}
 		r[i] = s
 	}

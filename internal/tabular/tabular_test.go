@@ -106,3 +106,75 @@ func TestEmptyResult(t *testing.T) {
 		}
 	}
 }
+
+func TestEscape(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain text", "converged", "converged"},
+		{"text in any script, a backslash and a replacement character", "ünï ∂ 学習 a\\nb \uFFFD", "ünï ∂ 学習 a\\nb \uFFFD"},
+		{"colour escape", "\x1b[31mred\x1b[0m", `\x1b[31mred\x1b[0m`},
+		{"clear screen and cursor home", "\x1b[2J\x1b[H", `\x1b[2J\x1b[H`},
+		{"newline, carriage return, tab", "a\nb\rc\td", `a\nb\rc\td`},
+		{"bell, backspace, NUL", "\a\b\x00", `\a\b\x00`},
+		{"DEL", "x\x7fy", `x\x7fy`},
+		{"C1 control (CSI)", "\u009b2J", `\u009b2J`},
+		{"bidirectional override", "abc\u202edef", `abc\u202edef`},
+		{"invalid UTF-8", "\xffa\xc3", `\xffa\xc3`},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Escape(tt.in); got != tt.want {
+				t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTableEscapes checks that a table escapes what a terminal would obey,
+// in values and column names, aligns the escaped text, and that CSV and
+// JSON carry the text as it is.
+func TestTableEscapes(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct {
+		name   string
+		query  string
+		args   []any
+		format Format
+		want   string
+	}{
+		{"colour in a value", "SELECT ? AS name, 1 AS n", []any{"\x1b[31mred"}, Table,
+			"name         n\n-----------  -\n\\x1b[31mred  1\n"},
+		{"newline in a value, aligned", "SELECT ? AS v, 1 AS n UNION ALL SELECT 'abcdefgh', 22", []any{"a\nb"}, Table,
+			"v          n\n--------  --\na\\nb       1\nabcdefgh  22\n"},
+		{"invalid UTF-8 in a BLOB", "SELECT ? AS b", []any{[]byte{0xff, 'a', 0x1b}}, Table,
+			"b\n---------\n\\xffa\\x1b\n"},
+		{"control character in a column name", "SELECT 1 AS \"x\ny\x1b\"", nil, Table,
+			"x\\ny\\x1b\n--------\n       1\n"},
+		{"C1 and bidirectional characters", "SELECT ? AS v", []any{"\u009b\u202e"}, Table,
+			"v\n------------\n\\u009b\\u202e\n"},
+		{"CSV keeps the text", "SELECT ? AS v", []any{"\x1b[31m"}, CSV, "v\n\x1b[31m\n"},
+		{"JSON escapes as JSON does", "SELECT ? AS v", []any{"\x1b\n"}, JSONL, `{"v":"\u001b\n"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := db.Query(tt.query, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var b bytes.Buffer
+			if _, err := Write(&b, rows, tt.format); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.String(); got != tt.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
