@@ -9,12 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"sweep/internal/store"
 	"sweep/internal/tabular"
 )
 
-const queryUsage = `Usage: sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
+const queryUsage = `Usage: sweep query [--db PATH] [--format table|csv|json|jsonl] [--timeout DURATION] SQL
 
 Runs one SQL statement on a read-only connection to the database and prints
 its rows. SQL - reads the statement from standard input. A statement that
@@ -31,6 +32,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs := flag.NewFlagSet("query", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
 	format := fs.String("format", string(tabular.Table), "output `format`: table, csv, json or jsonl")
+	timeout := timeoutFlag(fs)
 	pos, code, done := parseCommand(fs, args, queryUsage, stdout, stderr)
 	if done {
 		return code
@@ -56,15 +58,48 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return report(stderr, err)
 	}
 	defer r.Close()
+	ctx, cancel := withTimeout(ctx, *timeout)
+	defer cancel()
 	rows, err := r.Query(ctx, text)
 	if err != nil {
-		return report(stderr, queryError(err))
+		return report(stderr, timedOut(ctx, queryError(err)))
 	}
 	defer rows.Close()
 	if _, err := tabular.Write(stdout, rows, f); err != nil {
-		return report(stderr, queryError(err))
+		return report(stderr, timedOut(ctx, queryError(err)))
 	}
 	return exitOK
+}
+
+// timeoutFlag defines --timeout, which query and export share.
+func timeoutFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("timeout", 0, "stop the statement after this `duration` (e.g. 30s, 5m); 0 waits for ever")
+}
+
+// errTimeout is the cause of a context ended by --timeout.
+type errTimeout struct{ d time.Duration }
+
+func (e errTimeout) Error() string {
+	return fmt.Sprintf("the statement ran longer than --timeout %s", e.d)
+}
+
+// withTimeout returns ctx ended after d (or never, for d = 0), with
+// errTimeout as its cause.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, d, errTimeout{d})
+}
+
+// timedOut replaces err by the timeout when --timeout ended ctx, since
+// SQLite then only says "interrupted".
+func timedOut(ctx context.Context, err error) error {
+	var te errTimeout
+	if errors.As(context.Cause(ctx), &te) {
+		return usageError{msg: te.Error() + " and was stopped", hint: "narrow it (a WHERE on sweep_id, a LIMIT), or give it more time with a larger --timeout"}
+	}
+	return err
 }
 
 // queryError adds the hint a person needs to a failed statement.
@@ -74,6 +109,8 @@ func queryError(err error) error {
 		ce *store.StatementCountError
 	)
 	switch {
+	case interrupted(err):
+		return err
 	case errors.As(err, &we):
 		return usageError{msg: "refused: " + we.Error(), hint: "sweep query only reads; the database is unchanged"}
 	case errors.As(err, &ce):

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"sweep/internal/runner"
+)
+
+// dumpTables returns every row of every table of db, each table's rows in
+// the order of all its columns, as text: the whole content of a database.
+func dumpTables(t *testing.T, db *sql.DB) map[string]string {
+	t.Helper()
+	rows, err := db.Query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	rows.Close()
+	out := map[string]string{}
+	for _, table := range tables {
+		var ncols int
+		if err := db.QueryRow("SELECT count(*) FROM pragma_table_info(?)", table).Scan(&ncols); err != nil {
+			t.Fatal(err)
+		}
+		order := make([]string, ncols)
+		for i := range order {
+			order[i] = fmt.Sprint(i + 1)
+		}
+		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY " + strings.Join(order, ", "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		vals := make([]any, ncols)
+		ptrs := make([]any, ncols)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		n := 0
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%#v\n", vals)
+			n++
+		}
+		rows.Close()
+		if n == 0 {
+			t.Errorf("table %s of the source is empty: the test must fill every table", table)
+		}
+		out[table] = b.String()
+	}
+	return out
+}
+
+// TestMergeCarriesEveryTable fills every table of a database (a sweep, its
+// refinement with probes and edges, a refinement without probes) and
+// merges it into an empty one: every table, every column, row for row, is
+// the same. A table or column added to the schema and forgotten by Merge
+// fails here.
+func TestMergeCarriesEveryTable(t *testing.T) {
+	ctx := context.Background()
+	src := openTemp(t)
+	spec := testSpec(t)
+	sw, err := src.StartSweep(ctx, spec, "store.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []*runner.Result
+	for i := range spec.Len() {
+		results = append(results, runner.Train(spec.Config(i)))
+	}
+	write(t, src, sw, results...)
+	if err := src.FinishSweep(ctx, sw.ID, StatusDone, 0, spec.Len()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := src.LoadSweep(ctx, sw.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := src.StartRefinement(ctx, g, string(spec.Method), 1, 1e-3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, q := spec.Config(0), spec.Config(1)
+	p.Index, p.Rate, q.Index, q.Rate = 0, 0.3, 1, 0.4
+	write(t, src, ref, runner.Train(p), runner.Train(q))
+	if err := src.FinishSweep(ctx, ref.ID, StatusDone, 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := src.StartRefinement(ctx, g, string(spec.Method), 1, 1e-2, 0) // found nothing to probe
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.FinishSweep(ctx, empty.ID, StatusDone, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	err = src.SaveBoundaries(ctx, sw.ID, 1e-3, []BoundaryRow{
+		{Input: 2, Goal: 0.8, Weight: 0.5, Edge: "converge", Found: true, Value: 0.3, Lower: 0.3, Upper: 0.4, Probes: 2},
+		{Input: 0.5, Goal: 0.8, Weight: 0.5, Edge: "diverge"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dumpTables(t, src.db)
+
+	out := openTemp(t)
+	for range 2 { // merging twice adds nothing
+		if _, err := out.Merge(ctx, src.Path()); err != nil {
+			t.Fatal(err)
+		}
+		got := dumpTables(t, out.db)
+		for table := range want {
+			if got[table] != want[table] {
+				t.Errorf("table %s after the merge:\n%s\nwant:\n%s", table, got[table], want[table])
+			}
+		}
+	}
+}
