@@ -19,6 +19,10 @@ import (
 // disk when both exist, or, when one does not exist yet, the same name in
 // the same directory.
 func sameFile(a, b string) bool {
+	// SQLite opens the cleaned absolute path (see store.Open): sub/../x.db
+	// is x.db even where sub does not exist.
+	a, _ = filepath.Abs(a)
+	b, _ = filepath.Abs(b)
 	fa, errA := os.Stat(a)
 	fb, errB := os.Stat(b)
 	switch {

@@ -61,7 +61,7 @@ func OpenReader(ctx context.Context, path string) (*Reader, error) {
 	}
 	// Read the liveness locks before SQLite opens the file: see lockFor.
 	var live map[int64]bool
-	lock, err := lockFor(path)
+	lock, err := lockFor(absPath(path))
 	if err == nil {
 		live, err = lock.held(lockBase+1, lockSpan)
 	}
@@ -92,7 +92,7 @@ func readOnlyWAL(path string, err error) bool {
 			return false
 		}
 	}
-	fi, statErr := os.Stat(path + "-wal")
+	fi, statErr := os.Stat(absPath(path) + "-wal")
 	return errors.Is(statErr, fs.ErrNotExist) || statErr == nil && fi.Size() == 0
 }
 

@@ -118,6 +118,15 @@ func uri(path string, params string) (string, error) {
 	return "file:" + escapeURIPath(abs) + "?" + params, nil
 }
 
+// absPath is the cleaned absolute path of path, which is what SQLite opens
+// (see uri); path itself when it has none.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 // escapeURIPath escapes the characters that end or alter the path part of
 // an SQLite file: URI.
 func escapeURIPath(path string) string {
@@ -132,7 +141,7 @@ func statDB(path string) (exists bool, err error) {
 	if err := CheckName(path); err != nil {
 		return false, err
 	}
-	fi, err := os.Stat(path)
+	fi, err := os.Stat(absPath(path))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
@@ -174,7 +183,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if _, err := statDB(path); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(absPath(path)), 0o755); err != nil {
 		return nil, &FileError{Path: path, Msg: "cannot create its directory: " + err.Error(), Err: err,
 			Hint: "give --db a file in a directory you can write"}
 	}
@@ -202,7 +211,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	// The file exists now (SQLite created it if it was missing).
-	if lock, err := lockFor(s.path); err == nil {
+	if lock, err := lockFor(absPath(s.path)); err == nil {
 		s.lock = lock
 	}
 	if err := s.checkIntact(ctx); err != nil {
