@@ -100,7 +100,21 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // writeFileAtomically writes path through a temporary file beside it that
 // is renamed into place only when write succeeded, so that a failed or
 // interrupted export never leaves half a file.
+//
+// A path that is not a regular file (/dev/null, /dev/stdout, a FIFO) is
+// written directly: renaming over it would replace the device or pipe.
 func writeFileAtomically(path string, write func(io.Writer) error) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", path, err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return f.Close()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)

@@ -59,15 +59,37 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	caught := make(chan syscall.Signal, 1) // the signal that stopped the command, or 0
 	go func() {
-		sig := <-signals
-		// A second Ctrl-C gets the default action and ends the process at
-		// once; the database stays consistent because every commit is
-		// atomic.
-		signal.Stop(signals)
-		cancel(signalError{sig.(syscall.Signal)})
+		select {
+		case sig := <-signals:
+			// A second Ctrl-C gets the default action and ends the
+			// process at once; the database stays consistent because
+			// every commit is atomic.
+			signal.Stop(signals)
+			cancel(signalError{sig.(syscall.Signal)})
+			caught <- sig.(syscall.Signal)
+		case <-done:
+			caught <- 0
+		}
 	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	// A signal that arrived as the command ended still decides the exit
+	// status: it must never read as success.
+	signal.Stop(signals)
+	close(done)
+	sig := <-caught
+	if sig == 0 {
+		select {
+		case s := <-signals:
+			sig = s.(syscall.Signal)
+		default:
+		}
+	}
+	if sig != 0 {
+		code = 128 + int(sig)
+	}
 	os.Exit(code) // the only os.Exit
 }
 
@@ -185,8 +207,11 @@ func report(stderr io.Writer, err error) int {
 // interrupted reports whether err is a command stopped by a canceled
 // context: a signal (see run), or SQLite interrupted in a statement.
 func interrupted(err error) bool {
-	var serr *sqlite.Error
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &serr) && serr.Code()&0xff == sqlite3.SQLITE_INTERRUPT
+	var (
+		serr *sqlite.Error
+		sig  signalError
+	)
+	return errors.As(err, &sig) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &serr) && serr.Code()&0xff == sqlite3.SQLITE_INTERRUPT
 }
 
 func printError(stderr io.Writer, msg, hint string) {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"sweep/internal/store"
 )
@@ -48,9 +49,28 @@ var sidecars = []string{"", "-wal", "-shm", "-journal"}
 // database. Nothing is touched.
 func checkOutput(flag, out, db string, inputs ...string) error {
 	hint := "give " + flag + " another file name"
-	for _, suffix := range sidecars {
-		if db != "" && sameFile(out, db+suffix) {
-			return &store.FileError{Path: out, Msg: fmt.Sprintf("%s would overwrite the database %s", flag, db+suffix), Hint: hint}
+	// SQLite keeps the sidecars beside the file a symlink names, so
+	// compare with those of the database's real path too.
+	dbs := []string{db}
+	if real, err := filepath.EvalSymlinks(db); err == nil && db != "" {
+		dbs = append(dbs, real)
+	}
+	for _, d := range dbs {
+		for _, suffix := range sidecars {
+			if d != "" && sameFile(out, d+suffix) {
+				return &store.FileError{Path: out, Msg: fmt.Sprintf("%s would overwrite the database %s", flag, d+suffix), Hint: hint}
+			}
+		}
+	}
+	// Nor the sidecar of any other database: a -wal holds its newest
+	// commits.
+	real := out
+	if r, err := filepath.EvalSymlinks(out); err == nil {
+		real = r
+	}
+	for _, suffix := range sidecars[1:] {
+		if base, ok := strings.CutSuffix(real, suffix); ok && isSQLite(base) {
+			return &store.FileError{Path: out, Msg: fmt.Sprintf("%s would overwrite %s, the %s file of the SQLite database %s", flag, real, suffix, base), Hint: hint}
 		}
 	}
 	for _, in := range inputs {

@@ -141,11 +141,24 @@ func TestReadLeavesNothing(t *testing.T) {
 	if b, err := sweepCommand(dir, "run", "--db", "a.db", "a.yaml").CombinedOutput(); err != nil {
 		t.Fatalf("sweep run: %v\n%s", err, b)
 	}
+	// A copy left in WAL mode, with no -wal file: SQLite would create
+	// -wal and -shm files to read it.
+	copyFile(t, filepath.Join(dir, "a.db"), filepath.Join(dir, "wal.db"), 0o644)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "wal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA journal_mode = WAL"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	before := listing(t, dir)
 	time.Sleep(10 * time.Millisecond) // a change would show in the times
-	for _, args := range [][]string{{"query", "SELECT * FROM runs"}, {"ls"}, {"show", "1"}, {"export", "--trace"}} {
-		if b, err := sweepCommand(dir, append(args, "--db", "a.db")...).CombinedOutput(); err != nil {
-			t.Errorf("%v: %v\n%s", args, err, b)
+	for _, name := range []string{"a.db", "wal.db"} {
+		for _, args := range [][]string{{"query", "SELECT * FROM runs"}, {"ls"}, {"show", "1"}, {"export", "--trace"}} {
+			if b, err := sweepCommand(dir, append(args, "--db", name)...).CombinedOutput(); err != nil {
+				t.Errorf("%s %v: %v\n%s", name, args, err, b)
+			}
 		}
 	}
 	if after := listing(t, dir); !slices.Equal(after, before) {

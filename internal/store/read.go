@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -65,7 +64,23 @@ func OpenReader(ctx context.Context, path string) (*Reader, error) {
 	if err == nil {
 		live, err = lock.held(lockBase+1, lockSpan)
 	}
-	r, err2 := openReadOnly(ctx, path, "mode=ro")
+	mode := "mode=ro"
+	if lock != nil && lock.walAtRest() && !walFile(path) {
+		if held, herr := lock.held(lockBase, 1); herr == nil && !held[lockBase] {
+			// In WAL mode with no -wal file and no writer: everything is
+			// in the database file. Read it as immutable, or SQLite
+			// would create -wal and -shm files beside it.
+			mode = "mode=ro&immutable=1"
+		}
+	}
+	r, err2 := openReadOnly(ctx, path, mode)
+	if err2 != nil && walFile(path) && cannotOpen(err2) {
+		// A -wal file with the last commits of a writer that was
+		// killed, in a place where SQLite cannot create the -shm file
+		// it needs to read them.
+		return nil, &FileError{Path: path, Msg: "was left in the middle of writing (its newest commits are in " + path + "-wal), and reading them needs a file beside it that cannot be created here", Err: err2,
+			Hint: "copy " + path + " and " + path + "-wal together to a directory you can write and read the copy, or have its owner run any sweep command that writes it"}
+	}
 	if err2 != nil && readOnlyWAL(path, err2) {
 		// A database left in WAL mode (by an older sweep, or a writer
 		// that was killed) in a directory we cannot write: SQLite cannot
@@ -82,18 +97,26 @@ func OpenReader(ctx context.Context, path string) (*Reader, error) {
 }
 
 // readOnlyWAL reports whether err is SQLite failing to open a WAL database
-// whose -shm it cannot create, and whether there is no -wal file with
-// commits that reading the file alone would miss.
+// whose -shm it cannot create, with no -wal file whose commits reading the
+// database file alone would miss.
 func readOnlyWAL(path string, err error) bool {
+	return cannotOpen(err) && !walFile(path)
+}
+
+// cannotOpen reports whether err is SQLite unable to open or write a file.
+func cannotOpen(err error) bool {
 	var serr *sqlite.Error
-	if !errors.As(err, &serr) || serr.Code()&0xff != sqlite3.SQLITE_CANTOPEN && serr.Code()&0xff != sqlite3.SQLITE_READONLY {
-		var ferr *FileError
-		if !errors.As(err, &ferr) || !errors.As(ferr.Err, &serr) {
-			return false
-		}
+	if !errors.As(err, &serr) {
+		return false
 	}
-	fi, statErr := os.Stat(absPath(path) + "-wal")
-	return errors.Is(statErr, fs.ErrNotExist) || statErr == nil && fi.Size() == 0
+	code := serr.Code() & 0xff
+	return code == sqlite3.SQLITE_CANTOPEN || code == sqlite3.SQLITE_READONLY
+}
+
+// walFile reports whether a non-empty -wal file lies beside the database.
+func walFile(path string) bool {
+	fi, err := os.Stat(absPath(path) + "-wal")
+	return err == nil && fi.Size() > 0
 }
 
 // Stopped reports whether the sweep with the given id and stored status

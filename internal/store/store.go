@@ -272,18 +272,27 @@ func (l *lockFile) walAtRest() bool {
 }
 
 // Close closes the database. The last process to close it leaves it in
-// rollback mode (see Open).
+// rollback mode (see Open): every commit moved from the -wal file into the
+// database file, waiting a moment for readers to let go of older snapshots.
+// Should a reader hold on, the database file still has every commit, and
+// only its header says WAL.
 func (s *Store) Close() error {
 	if s.lock != nil {
 		s.lock.release(lockBase)
 		if held, err := s.lock.held(lockBase, 1); err == nil && !held[lockBase] && s.opened {
-			// No one else has it open. Should someone open it meanwhile,
-			// SQLite refuses the change (busy) or they set WAL again:
-			// either way the file stays consistent.
+			// Should another writer open it meanwhile, SQLite refuses
+			// the change (busy) or the writer sets WAL again: either
+			// way the file stays consistent.
 			s.db.SetMaxIdleConns(0)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), closeWait)
 			if conn, err := s.db.Conn(ctx); err == nil {
-				conn.ExecContext(ctx, "PRAGMA busy_timeout = 0; PRAGMA journal_mode = DELETE")
+				conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", closeWait.Milliseconds()))
+				conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+				conn.ExecContext(ctx, "PRAGMA busy_timeout = 0")
+				retryBusy(ctx, func() error {
+					_, err := conn.ExecContext(ctx, "PRAGMA journal_mode = DELETE")
+					return err
+				})
 				conn.Close()
 			}
 			cancel()
@@ -291,6 +300,9 @@ func (s *Store) Close() error {
 	}
 	return s.db.Close()
 }
+
+// closeWait is how long Close waits for readers to let go.
+const closeWait = 2 * time.Second
 
 // Path returns the file the store was opened from.
 func (s *Store) Path() string { return s.path }
@@ -385,17 +397,26 @@ func (s *Store) migrate(ctx context.Context) error {
 // at once, without waiting, when another process is in the middle of
 // creating or changing it; so wait here, as busy_timeout would.
 func (s *Store) setWAL(ctx context.Context) error {
-	deadline := time.Now().Add(busyTimeout)
+	ctx, cancel := context.WithTimeout(ctx, busyTimeout)
+	defer cancel()
+	return retryBusy(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, "PRAGMA journal_mode=WAL")
+		return err
+	})
+}
+
+// retryBusy runs f until it does not fail with "database is locked" or
+// ctx ends, pausing a little longer each time.
+func retryBusy(ctx context.Context, f func() error) error {
 	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
-		var mode string
-		err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		err := f()
 		var serr *sqlite.Error
-		if err == nil || !errors.As(err, &serr) || serr.Code()&0xff != sqlite3.SQLITE_BUSY && serr.Code()&0xff != sqlite3.SQLITE_LOCKED || time.Now().After(deadline) {
+		if err == nil || !errors.As(err, &serr) || serr.Code()&0xff != sqlite3.SQLITE_BUSY && serr.Code()&0xff != sqlite3.SQLITE_LOCKED {
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return err
 		case <-time.After(pause):
 		}
 	}
