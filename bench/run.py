@@ -2,7 +2,9 @@
 """Runs the reference workloads of issue 4 through sweep and the plain-Python
 baseline in one invocation and prints, for each: configs/s, trace rows/s,
 bytes per stored trace row, peak RSS, and the ratios the targets are stated
-in. Ratios, not seconds, are what to compare: the machine is shared.
+in. Ratios, not seconds, are what to compare: the machine is shared. Also
+the peak RSS of 8 and of 64 runs of 1,000,000 stored rows each at --jobs 2
+(issue 11: memory must not grow with iterations or configs).
 
 Usage: bench/run.py [--skip-w2]     (from the repository root or anywhere)
 Exit status 1 when a target is missed.
@@ -30,7 +32,17 @@ def measure(argv, db):
 
 
 def counts(db, baseline):
-    """Configs, trace rows computed and trace rows stored, read back."""
+    """Configs, trace rows computed and trace rows stored, read back by a
+    child process: a child's peak RSS starts at its parent's (Linux copies
+    the high-water mark at fork), so this process must never read 20 MB
+    traces itself, or every later measure() would report its peak."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--count", db, "baseline" if baseline else "sweep"],
+                         check=True, capture_output=True, text=True).stdout
+    return tuple(int(n) for n in out.split())
+
+
+def count(db, baseline):
+    """counts, in this process."""
     con = sqlite3.connect(db)
     if baseline:
         configs, stored = con.execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM trace)").fetchone()
@@ -43,6 +55,9 @@ def counts(db, baseline):
 
 
 def main():
+    if sys.argv[1:2] == ["--count"]:
+        print(*count(sys.argv[2], sys.argv[3] == "baseline"))
+        return
     skip_w2 = "--skip-w2" in sys.argv
     tmp = tempfile.mkdtemp(prefix="sweep-bench-")
     binary = os.path.join(tmp, "sweep")
@@ -56,6 +71,8 @@ def main():
         ("compute --jobs 1", "sweep", "compute.yaml", ["--jobs", "1"]),
         ("compute --jobs 2", "sweep", "compute.yaml", ["--jobs", "2"]),
         ("W2/10 no trace", "sweep", "w2_tenth.yaml", []),
+        ("memory 8 x 1M rows", "sweep", "memory8.yaml", ["--jobs", "2"]),
+        ("memory 64 x 1M rows", "sweep", "memory64.yaml", ["--jobs", "2"]),
     ]
     if not skip_w2:
         runs.append(("W2 no trace", "sweep", "w2.yaml", []))
@@ -87,6 +104,8 @@ def main():
         ("W1 trace rows/s: --jobs 2 / --jobs 1", results[("W1 every row --jobs 1", "sweep")]["seconds"] / w1["seconds"], ">=", 1.0),
         ("compute: --jobs 2 speed-up over --jobs 1",
          results[("compute --jobs 1", "sweep")]["seconds"] / results[("compute --jobs 2", "sweep")]["seconds"], ">", 1.0),
+        ("memory, 8 runs of 1M rows: peak RSS MB", results[("memory 8 x 1M rows", "sweep")]["rss"], "<", 256),
+        ("memory, 64 runs of 1M rows: peak RSS MB", results[("memory 64 x 1M rows", "sweep")]["rss"], "<", 256),
     ]
     if not skip_w2:
         w2, tenth = results[("W2 no trace", "sweep")], results[("W2/10 no trace", "sweep")]

@@ -75,39 +75,39 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	// Refinement is deterministic: a first pass counts the probes, so that
 	// they get a range of run ids like any sweep, and a second stores them.
 	var total int64
-	for _, b := range refine.Refine(spec, precision, nil) {
+	for _, b := range refine.Refine(ctx, spec, precision, nil) {
 		for _, e := range b.Edges {
 			total += int64(e.Probes)
 		}
+	}
+	if ctx.Err() != nil {
+		return report(stderr, context.Cause(ctx))
 	}
 	sw, err := st.StartRefinement(ctx, g, string(spec.Method), spec.Trace.Every, precision, total)
 	if err != nil {
 		return report(stderr, err)
 	}
-	batches := make(chan []*store.Record, 4)
+	// Probes reach the writer as a sweep's runs do, through a queue of at
+	// most store.QueueBytes, so a refinement of long runs stays in bounds.
+	q := store.NewQueue(store.QueueBytes)
 	var wg errgroup.Group
-	wg.Go(func() error { return st.Write(ctx, sw, batches, nil) })
+	wg.Go(func() error { return st.WriteQueue(ctx, sw, q, nil) })
+	probes := q.Sender(spec.Trace)
 	var (
 		index      int64
-		batch      []*store.Record
+		failed     bool // the writer stopped; wg.Wait says why
 		boundaries []refine.Boundary
 	)
-	boundaries = refine.Refine(spec, precision, func(r *runner.Result) {
+	boundaries = refine.Refine(ctx, spec, precision, func(r *runner.Result) {
 		r.Config.Index = index
 		index++
-		if sw.Done(r.Config.Index) || ctx.Err() != nil {
+		if sw.Done(r.Config.Index) || ctx.Err() != nil || failed {
 			return
 		}
-		batch = append(batch, store.NewRecord(r, spec.Trace))
-		if len(batch) == 64 {
-			batches <- batch
-			batch = nil
-		}
+		failed = probes.Add(store.NewRecord(r, spec.Trace)) != nil
 	})
-	if len(batch) > 0 {
-		batches <- batch
-	}
-	close(batches)
+	probes.Close()
+	q.Close()
 	if err := wg.Wait(); err != nil {
 		return report(stderr, err)
 	}

@@ -91,12 +91,33 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return report(stderr, err)
 	}
+	if err := checkOutputs(*dbPath, []string{file}, [2]string{"--junit", *junit}, [2]string{"--json", *jsonOut}); err != nil {
+		return report(stderr, err)
+	}
+	if err := validateExpectations(ctx, file, spec); err != nil {
+		return report(stderr, err)
+	}
 	st, err := store.Open(ctx, *dbPath)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer st.Close()
 	return execute(ctx, st, spec, file, outputs{jobs: *jobs, shard: part, junit: *junit, json: *jsonOut}, stdout, stderr)
+}
+
+// validateExpectations refuses, before anything runs or any file is
+// touched, sql expectations that would write or that do not compile
+// against the schema (every database this binary writes has it).
+func validateExpectations(ctx context.Context, file string, spec *grid.Spec) error {
+	if !slices.ContainsFunc(spec.Expect, func(e grid.Expectation) bool { return e.SQL != "" }) {
+		return nil
+	}
+	r, err := store.SchemaReader(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return expect.Validate(ctx, r, file, spec.Expect)
 }
 
 // pickShard returns the shard to run: --shard when given, else the one a
@@ -240,7 +261,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 			return code
 		}
 	}
-	return checkExpectations(after, st.Path(), sw.ID, sum, out, stdout, stderr)
+	return checkExpectations(ctx, st.Path(), sw.ID, sum, out, stdout, stderr)
 }
 
 // checkExpectations checks the sweep's expect: section, prints the report,
@@ -260,6 +281,9 @@ func checkExpectations(ctx context.Context, db string, sweepID int64, sum summar
 		}
 		results, err = expect.Check(ctx, r, sweepID, sum.spec.Expect)
 		r.Close()
+		if interrupted(err) {
+			return report(stderr, err)
+		}
 		if err != nil {
 			return report(stderr, usageError{msg: err.Error(), hint: "an sql expectation must be one read-only statement; :sweep stands for the sweep's id"})
 		}
@@ -291,31 +315,20 @@ func checkExpectations(ctx context.Context, db string, sweepID int64, sum summar
 // learning rate. Cancelling ctx stops the workers; what they finished is
 // still committed.
 func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs iter.Seq[grid.Config], storage grid.TraceStorage, jobs int, progress func(int64)) (int64, *tally, error) {
-	// A short queue: the writer is the slower side, and each batch holds
-	// its traces in memory until it is stored.
-	batches := make(chan []*store.Record, 2*jobs)
+	// Each worker encodes its runs' traces as it trains them, keeping the
+	// one writer free to write, and hands them over through a queue that
+	// holds at most store.QueueBytes: memory stays the same whatever the
+	// iterations, configs and trace storage (issue 11).
+	q := store.NewQueue(store.QueueBytes)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		defer close(batches)
-		return runner.Sweep(gctx, configs, jobs, storage.Every, func(ctx context.Context, results []*runner.Result) error {
-			// Thinning and encoding the traces here, on the workers,
-			// keeps the one writer free to write.
-			recs := make([]*store.Record, len(results))
-			for i, r := range results {
-				recs[i] = store.NewRecord(r, storage)
-			}
-			select {
-			case batches <- recs:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
+		defer q.Close()
+		return runner.Sweep(gctx, configs, jobs, storage.Every, func() runner.Sink { return q.Sender(storage) })
 	})
 	var written int64
 	counts := newTally()
 	g.Go(func() error {
-		return st.Write(gctx, sw, batches, func(recs []*store.Record) {
+		return st.WriteQueue(gctx, sw, q, func(recs []*store.Record) {
 			for _, r := range recs {
 				counts.add(r.Config.Rate, r.Verdict)
 			}

@@ -15,6 +15,7 @@
 package refine
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -80,8 +81,9 @@ func overshoots(trace []runner.Row) bool {
 // Refine finds the edges of every (input, goal, weight) of the sweep, in
 // sweep order, running probes between the grid's rates. probe, when not
 // nil, is called with each probe run in order (its trace is reused after
-// probe returns). It returns the boundaries.
-func Refine(spec *grid.Spec, precision float64, probe func(*runner.Result)) []Boundary {
+// probe returns). It returns the boundaries. Once ctx is canceled it
+// returns within a few steps, and what it returns then means nothing.
+func Refine(ctx context.Context, spec *grid.Spec, precision float64, probe func(*runner.Result)) []Boundary {
 	kinds := []string{Converge}
 	if spec.Method == grid.GradientDescent {
 		kinds = []string{Converge, Diverge, Overshoot}
@@ -97,7 +99,15 @@ func Refine(spec *grid.Spec, precision float64, probe func(*runner.Result)) []Bo
 				run := func(rate float64) *runner.Result {
 					c := cfg
 					c.Rate = rate
+					if ctx.Err() != nil {
+						// Stopped: finish the bisection at once with
+						// one-step runs; the caller discards it all.
+						c.Limits.Iterations = 1
+					}
 					return runner.Train(c)
+				}
+				if ctx.Err() != nil {
+					return out
 				}
 				// The grid's own runs, rate by rate, ascending.
 				results := make([]*runner.Result, len(rates))

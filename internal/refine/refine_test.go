@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -38,7 +39,7 @@ divergence: 1e12
 grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight: 0.5}
 `)
 	probes := 0
-	bs := Refine(spec, 1e-6, func(r *runner.Result) {
+	bs := Refine(context.Background(), spec, 1e-6, func(r *runner.Result) {
 		probes++
 		if r.Config.Input != 2 || r.Config.Rate <= 0 {
 			t.Fatalf("a probe of another config: %+v", r.Config)
@@ -81,7 +82,7 @@ func TestEdgesCloseInWithBudget(t *testing.T) {
 		spec := parse(t, "method: gradient_descent\niterations: "+iterations+`
 grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight: 0.5}
 `)
-		b := Refine(spec, 1e-6, nil)[0]
+		b := Refine(context.Background(), spec, 1e-6, nil)[0]
 		gap = append(gap, edge(b, Diverge).Value-edge(b, Converge).Value)
 	}
 	if !(gap[0] > gap[1] && gap[1] > gap[2]) {
@@ -96,7 +97,7 @@ iterations: 2000
 tolerance: 1e-6
 grid: {step_amount: [1, 0.1, 0.01, 0.001], input: [0.5, 0], goal: 0.8, weight: 0.5}
 `)
-	bs := Refine(spec, 1e-4, nil)
+	bs := Refine(context.Background(), spec, 1e-4, nil)
 	if len(bs) != 2 || len(bs[0].Edges) != 1 || bs[0].Edges[0].Kind != Converge {
 		t.Fatalf("hot_cold boundaries: %+v", bs)
 	}

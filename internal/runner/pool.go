@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"iter"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -25,78 +24,143 @@ type Result struct {
 func (r *Result) Last() Row { return r.Trace[len(r.Trace)-1] }
 
 // Train runs one config, keeping every trace row, and returns its result.
-func Train(c grid.Config) *Result { return train(c, 1, nil) }
-
-// train runs one config keeping the rows RunKeeping keeps, in buf.
-func train(c grid.Config, every int, buf []Row) *Result {
-	trace, steps, verdict := RunKeeping(c, every, buf)
+func Train(c grid.Config) *Result {
+	trace, steps, verdict := RunKeeping(c, 1, nil)
 	r := &Result{Config: c, Trace: trace, Steps: steps, Verdict: verdict}
-	if p, ok := Predict(c); ok {
-		r.Prediction = &p
-	}
+	r.Prediction = predict(c)
 	return r
 }
 
-// batchSize is how many configs one worker task takes at once: enough that
-// the cost of handing out work and results is small beside the work, few
-// enough that cancellation is prompt.
-const batchSize = 64
+func predict(c grid.Config) *Prediction {
+	if p, ok := Predict(c); ok {
+		return &p
+	}
+	return nil
+}
 
-// buffers holds trace buffers between runs, so that a sweep of millions of
-// runs allocates a few dozen.
-var buffers = sync.Pool{New: func() any { return new([]Row) }}
+// A Sink takes the runs that one worker of Sweep trains, in order: for each
+// run its config, its kept rows, a chunk at a time as they are computed,
+// then its result. Sweep gives every worker a Sink of its own, so a Sink is never
+// called concurrently and needs no locks. Whatever a Sink does that can
+// block (handing work to a writer) it bounds by its own means: Sweep passes
+// it no context.
+type Sink interface {
+	// Start takes the config of the next run.
+	Start(c grid.Config)
+	// Rows takes the next kept rows of the run being trained, in step
+	// order; the deciding row is the last row of the run's last chunk.
+	// rows is reused once Rows returns.
+	Rows(rows []Row)
+	// Done takes the run once it is decided. r.Trace holds only the
+	// deciding row (Rows was given every kept row), and r is reused once
+	// Done returns. An error stops the sweep, and Sweep returns it.
+	Done(r *Result) error
+	// Close is called once the worker has no more configs to train, or
+	// stops early because the sweep was canceled, so that the Sink can
+	// hand over what it holds of the runs it was given in full. A run
+	// abandoned halfway has no Done.
+	Close() error
+}
+
+// batchSize is how many configs one worker takes at once: enough that the
+// cost of handing out work is small beside the work, few enough that
+// cancellation is prompt. batchSteps ends a batch sooner when its configs
+// may run long (their iterations add up to a million), so that a sweep of a
+// few long runs still keeps every worker busy.
+const (
+	batchSize  = 64
+	batchSteps = 1_000_000
+)
+
+// chunkRows is how many rows a worker computes before handing them to its
+// Sink: 192 KiB of rows, so a worker's memory does not grow with the
+// iterations of a run, and the call per chunk costs nothing beside the
+// chunk.
+const chunkRows = 4096
 
 // Sweep runs every config on jobs workers, keeping the trace rows that
-// RunKeeping keeps for every, and hands the results to emit a batch at a
-// time, from the worker goroutines, concurrently. The results' traces live
-// in buffers that are reused once emit returns, so emit must copy what it
-// keeps of them. A run that diverges or produces NaN is data and never an
-// error; Sweep returns the first error of emit (the sink failed, say) after
-// stopping the other workers, or ctx's error when it was canceled before
-// every config was handed out.
-func Sweep(ctx context.Context, configs iter.Seq[grid.Config], jobs, every int, emit func(context.Context, []*Result) error) error {
+// RunKeeping keeps for every, and streams each worker's runs into a Sink
+// that newSink makes for it. A run that diverges or produces NaN is data and
+// never an error. Sweep returns the first error of a Sink (the writer
+// failed, say) after stopping the other workers, or ctx's error when it was
+// canceled before every config was trained; a run in progress when ctx is
+// canceled is abandoned at the next chunk.
+func Sweep(ctx context.Context, configs iter.Seq[grid.Config], jobs, every int, newSink func() Sink) error {
 	parent := ctx
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(jobs, 1))
-	batch := make([]grid.Config, 0, batchSize)
-	flush := func() {
-		work := batch
+	work := make(chan []grid.Config)
+	for range max(jobs, 1) {
+		sink := newSink()
 		g.Go(func() error {
-			results := make([]*Result, 0, len(work))
-			bufs := make([]*[]Row, 0, len(work))
-			defer func() {
-				for _, b := range bufs {
-					buffers.Put(b)
-				}
-			}()
-			for _, c := range work {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				buf := buffers.Get().(*[]Row)
-				r := train(c, every, *buf)
-				*buf = r.Trace[:0]
-				bufs = append(bufs, buf)
-				results = append(results, r)
+			err := train(ctx, work, every, sink)
+			if cerr := sink.Close(); err == nil {
+				err = cerr
 			}
-			return emit(ctx, results)
+			return err
 		})
-		batch = make([]grid.Config, 0, batchSize)
+	}
+	batch, steps := make([]grid.Config, 0, batchSize), 0
+	send := func() bool {
+		select {
+		case work <- batch:
+			batch, steps = make([]grid.Config, 0, batchSize), 0
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
 	for c := range configs {
-		if ctx.Err() != nil {
-			break
-		}
 		batch = append(batch, c)
-		if len(batch) == batchSize {
-			flush()
+		steps += c.Limits.Iterations
+		if (len(batch) == batchSize || steps >= batchSteps) && !send() {
+			break
 		}
 	}
 	if len(batch) > 0 && ctx.Err() == nil {
-		flush()
+		send()
 	}
+	close(work)
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	return parent.Err()
+}
+
+// train is one worker: it trains the configs of each batch it receives,
+// streaming rows and results into sink, until work is closed or ctx is
+// canceled. Its one chunk of rows and one Result are reused for every run.
+func train(ctx context.Context, work <-chan []grid.Config, every int, sink Sink) error {
+	chunk := make([]Row, 0, chunkRows)
+	var (
+		r    Result
+		last [1]Row
+	)
+	for batch := range work {
+		for _, c := range batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			t := NewTrainer(c, every)
+			sink.Start(c)
+			for {
+				rows := t.Next(chunk)
+				if len(rows) > 0 {
+					last[0] = rows[len(rows)-1]
+					sink.Rows(rows)
+				}
+				if _, _, ok := t.Decided(); ok {
+					break
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			steps, verdict, _ := t.Decided()
+			r = Result{Config: c, Trace: last[:], Steps: steps, Verdict: verdict, Prediction: predict(c)}
+			if err := sink.Done(&r); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
 }

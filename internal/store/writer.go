@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sync/semaphore"
 
 	"sweep/internal/grid"
 	"sweep/internal/runner"
@@ -34,62 +38,145 @@ type Record struct {
 	FinalWeight float64
 	FinalError  float64
 	// Weights is the stored trace as trace_weights.weights holds it, or
-	// "" when the sweep keeps no trace.
+	// "" when the sweep keeps no trace. A Record made by a Sender lends
+	// the memory of Weights from its queue: once the writer has inserted
+	// the record, Weights is "" and the memory holds another run's trace.
 	Weights string
+
+	room  int64  // what the record holds of its queue's budget
+	lent  []byte // the memory of Weights, when lent by queue
+	queue *Queue
+}
+
+// giveBack gives the memory of Weights back to the queue it was lent by,
+// once the writer has inserted the record.
+func (r *Record) giveBack() {
+	if r.lent != nil {
+		r.Weights = ""
+		r.queue.recycle(r.lent)
+		r.lent = nil
+	}
 }
 
 // NewRecord prepares r for storage, keeping the trace rows that storage
 // says. It copies what it needs: r and its trace may be reused once it
 // returns.
 func NewRecord(r *runner.Result, storage grid.TraceStorage) *Record {
-	last := r.Last()
-	rec := &Record{
-		Config: r.Config, Verdict: r.Verdict, Prediction: r.Prediction,
-		Steps: r.Steps, FinalWeight: last.Weight, FinalError: last.Error,
-	}
+	rec := newRecord(r)
 	if storage.Every > 0 {
-		rec.Weights = encodeWeights(r.Trace, r.Steps, storage)
+		var e traceEncoder
+		e.start(storage, r.Config.Limits.Iterations)
+		e.add(r.Trace)
+		rec.Weights = string(e.finish(r.Last()))
 	}
 	return rec
 }
 
-// encodeWeights writes the weights of the kept rows as JSON: an array
-// [w0, w1, ...] when every row is kept, else an object {"0": w0, "10":
-// w10, ...}. Each number is the shortest text that reads back as the same
-// float64, always with a point or an exponent so that SQLite reads it as
-// REAL; infinities are 9e999 and -9e999, NaN is null.
-func encodeWeights(trace []runner.Row, steps int, storage grid.TraceStorage) string {
-	all := storage.Every == 1
-	buf := make([]byte, 0, 20*len(trace)/storage.Every+16)
-	if all {
-		buf = append(buf, '[')
-	} else {
-		buf = append(buf, '{')
+// newRecord is r as a Record, without its trace.
+func newRecord(r *runner.Result) *Record {
+	last := r.Last()
+	return &Record{
+		Config: r.Config, Verdict: r.Verdict, Prediction: r.Prediction,
+		Steps: r.Steps, FinalWeight: last.Weight, FinalError: last.Error,
 	}
-	first := true
-	for _, row := range trace {
-		if !storage.Keeps(row.Step, steps) {
-			continue
-		}
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		if !all {
-			buf = append(buf, '"')
-			buf = strconv.AppendInt(buf, int64(row.Step), 10)
-			buf = append(buf, '"', ':')
-		}
-		buf = appendJSONFloat(buf, row.Weight)
-	}
-	if all {
-		buf = append(buf, ']')
-	} else {
-		buf = append(buf, '}')
-	}
-	return string(buf)
 }
 
+// maxFloatBytes is the longest text appendJSONFloat writes,
+// -2.2250738585072014e-308.
+const maxFloatBytes = 24
+
+// traceEncoder writes the weights of the stored rows of a run as JSON,
+// a chunk of rows at a time: an array [w0, w1, ...] when every row is kept,
+// else an object {"0": w0, "10": w10, ...}. Each number is the shortest
+// text that reads back as the same float64, always with a point or an
+// exponent so that SQLite reads it as REAL; infinities are 9e999 and
+// -9e999, NaN is null. Its buffer is reused from run to run.
+type traceEncoder struct {
+	every  int
+	rowMax int // the most text one row takes
+	bound  int // the most text the run's trace can take
+	buf    []byte
+	rows   int // rows written
+	step   int // the step of the last row written
+}
+
+// start begins the trace of a run of at most iterations steps.
+func (e *traceEncoder) start(storage grid.TraceStorage, iterations int) {
+	e.every, e.rows, e.buf = storage.Every, 0, e.buf[:0]
+	e.rowMax = 1 + maxFloatBytes // and a comma
+	if e.every > 1 {
+		e.rowMax += len(`"":`) + len(strconv.Itoa(iterations))
+	}
+	e.bound = (iterations/max(e.every, 1)+2)*e.rowMax + 2
+	if e.every == 1 {
+		e.buf = append(e.buf, '[')
+	} else {
+		e.buf = append(e.buf, '{')
+	}
+}
+
+// add writes the rows at steps 0, every, 2*every, ... of trace, which is
+// in step order and follows the rows given before.
+func (e *traceEncoder) add(trace []runner.Row) {
+	for _, row := range trace {
+		if e.every > 1 && row.Step%e.every != 0 {
+			continue
+		}
+		e.write(row)
+	}
+}
+
+func (e *traceEncoder) write(row runner.Row) {
+	if cap(e.buf)-len(e.buf) <= e.rowMax { // and one byte for the closing bracket
+		e.grow()
+	}
+	if e.rows > 0 {
+		e.buf = append(e.buf, ',')
+	}
+	if e.every > 1 {
+		e.buf = append(e.buf, '"')
+		e.buf = strconv.AppendInt(e.buf, int64(row.Step), 10)
+		e.buf = append(e.buf, '"', ':')
+	}
+	e.buf = appendJSONFloat(e.buf, row.Weight)
+	e.rows++
+	e.step = row.Step
+}
+
+// grow doubles the buffer up to lendBytes, and past that makes it as large
+// as the run's trace can get at once. append would grow a large buffer by a
+// quarter at a time, leaving each old one, megabytes, to the garbage
+// collector, which lets the heap reach twice what is live before it
+// collects; grown at once, and reused from run to run (Queue.buffer), the
+// large buffers of a sweep are made once each and are never garbage.
+func (e *traceEncoder) grow() {
+	need := len(e.buf) + e.rowMax + 1
+	size := max(2*cap(e.buf), 4096)
+	if size > lendBytes {
+		size = e.bound
+	}
+	b := make([]byte, len(e.buf), max(size, need))
+	copy(b, e.buf)
+	e.buf = b
+}
+
+// finish writes the deciding row last, which is always stored, unless add
+// wrote it already, and returns the text, which is e's buffer: valid until
+// the next start.
+func (e *traceEncoder) finish(last runner.Row) []byte {
+	if e.rows == 0 || e.step != last.Step {
+		e.write(last)
+	}
+	if e.every == 1 {
+		return append(e.buf, ']') // there is room: see write
+	}
+	return append(e.buf, '}')
+}
+
+// appendJSONFloat appends f as traceEncoder says. A zero is written 0.0
+// whatever its sign: SQLite keeps no sign of zero in a REAL column
+// (runs.weight, final_weight), so the trace keeps none either, and a run
+// reads back with one sign of zero everywhere.
 func appendJSONFloat(buf []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -98,6 +185,8 @@ func appendJSONFloat(buf []byte, f float64) []byte {
 		return append(buf, "9e999"...)
 	case math.IsInf(f, -1):
 		return append(buf, "-9e999"...)
+	case f == 0:
+		return append(buf, "0.0"...)
 	}
 	start := len(buf)
 	buf = strconv.AppendFloat(buf, f, 'g', -1, 64)
@@ -107,6 +196,239 @@ func appendJSONFloat(buf []byte, f float64) []byte {
 		}
 	}
 	return append(buf, '.', '0')
+}
+
+// Memory policy: what a sweep holds does not grow with its iterations or
+// its configs. A worker holds one chunk of rows and the encoded trace of the
+// run it is training (runner.Sweep, Sender); finished runs wait for the one
+// writer in a Queue that holds at most QueueBytes of them, counted from the
+// moment their trace text is copied into a Record until the writer has
+// taken them; and the writer, which holds what it took until its next
+// INSERT, inserts its pending runs once their traces reach insertBytes. A run whose trace alone is larger than the whole
+// budget still passes: it counts as the whole budget, and travels alone.
+const (
+	// QueueBytes is the budget of a Queue: 16 MiB is room for hundreds of
+	// batches of short runs (W1's are 8 KB each), so that the workers never
+	// wait for the writer while it commits, and for one run of 800,000
+	// stored rows.
+	QueueBytes = 16 << 20
+	// batchRecords and batchBytes end a Sender's batch: enough that the
+	// cost of handing it over is small beside it, little enough that a
+	// batch never holds more than about a megabyte, or one run.
+	batchRecords = 64
+	batchBytes   = 1 << 20
+	// recordBytes is what a Record costs besides its trace text.
+	recordBytes = 256
+	// lendBytes is the size from which a Sender lends its trace buffer to
+	// the record instead of copying the trace into it.
+	lendBytes = 1 << 20
+	// insertBytes ends the writer's INSERT batch before rowsPerInsert runs
+	// when their traces add up to it: the driver copies every bound text
+	// into C memory, and SQLite copies it again into the record it builds.
+	insertBytes = 1 << 20
+)
+
+// errQueueClosed is what a Sender gets when it hands over records after
+// the writer has returned without an error, which a correct caller never
+// does: it closes the queue only once every Sender is closed.
+var errQueueClosed = errors.New("the writer has stopped")
+
+// A Queue carries batches of records from any number of Senders to the one
+// writer (Store.WriteQueue) and bounds the memory they hold while they
+// wait: at most its budget of trace text, in bytes.
+type Queue struct {
+	records chan []*Record
+	room    *semaphore.Weighted
+	budget  int64
+	// stopped is canceled, with the writer's error as its cause, when the
+	// writer returns, so that no Sender waits for room that will never
+	// come.
+	stopped context.Context
+	stop    context.CancelCauseFunc
+	// free holds a large trace buffer the writer gave back, for the
+	// encoder of the next Sender that lends its own: the writer gives one
+	// back before it makes room for the next, so one is enough.
+	free chan []byte
+}
+
+// NewQueue returns a Queue that holds at most budget bytes of records.
+func NewQueue(budget int64) *Queue {
+	stopped, stop := context.WithCancelCause(context.Background())
+	return &Queue{
+		records: make(chan []*Record, 64), // the budget, not the length, bounds memory
+		room:    semaphore.NewWeighted(budget),
+		budget:  budget,
+		stopped: stopped,
+		stop:    stop,
+		free:    make(chan []byte, 1),
+	}
+}
+
+// buffer returns a trace buffer the writer gave back, or nil when there is
+// none.
+func (q *Queue) buffer() []byte {
+	select {
+	case b := <-q.free:
+		return b[:0]
+	default:
+		return nil
+	}
+}
+
+// recycle keeps b for the next run's trace if there is room in the free
+// list, and leaves it to the garbage collector if not.
+func (q *Queue) recycle(b []byte) {
+	select {
+	case q.free <- b:
+	default:
+	}
+}
+
+// weight is what a record of a trace text of n bytes counts against the
+// budget: a record larger than the budget counts as the budget, so that it
+// can pass, alone.
+func (q *Queue) weight(n int) int64 { return min(int64(n)+recordBytes, q.budget) }
+
+// Close tells the writer that no more records come; it commits those it
+// has and returns. Every Sender must be closed first.
+func (q *Queue) Close() { close(q.records) }
+
+// WriteQueue is Write for the records of q: it gives the room of each batch
+// back to q once the batch is written, and when it returns (the queue was
+// closed, or the database failed) it makes every Sender of q stop waiting,
+// with its error.
+func (s *Store) WriteQueue(ctx context.Context, sw *Sweep, q *Queue, stored func([]*Record)) error {
+	err := s.Write(ctx, sw, q.records, func(batch []*Record) {
+		var n int64
+		for _, rec := range batch {
+			n += rec.room
+		}
+		q.room.Release(n)
+		if stored != nil {
+			stored(batch)
+		}
+	})
+	if err != nil {
+		q.stop(err)
+	} else {
+		q.stop(errQueueClosed)
+	}
+	return err
+}
+
+// A Sender batches one producer's records into a Queue: a batch goes when it
+// holds batchRecords records or batchBytes of trace text. It is the
+// runner.Sink of one worker of a sweep, encoding each run's rows as they
+// are trained, and takes whole records from Add. A Sender is not safe for
+// concurrent use.
+type Sender struct {
+	q       *Queue
+	storage grid.TraceStorage
+	enc     traceEncoder // the trace of the run being trained
+	batch   []*Record
+	bytes   int64 // the room batch holds
+}
+
+// Sender returns a new Sender into q of runs stored as storage says.
+func (q *Queue) Sender(storage grid.TraceStorage) *Sender {
+	return &Sender{q: q, storage: storage, batch: make([]*Record, 0, batchRecords)}
+}
+
+// Start begins the trace of the run of c.
+func (s *Sender) Start(c grid.Config) {
+	if s.storage.Every > 0 {
+		s.enc.start(s.storage, c.Limits.Iterations)
+	}
+}
+
+// Rows encodes the next rows of the run being trained, which the runner
+// gives only as storage keeps them.
+func (s *Sender) Rows(rows []runner.Row) {
+	if s.storage.Every > 0 {
+		s.enc.add(rows)
+	}
+}
+
+// Done adds the run whose rows Rows encoded, waiting for room in the queue;
+// it returns the writer's error if the writer stopped first.
+func (s *Sender) Done(r *runner.Result) error {
+	rec := newRecord(r)
+	if s.storage.Every == 0 {
+		return s.Add(rec)
+	}
+	text := s.enc.finish(r.Last())
+	if len(text) < lendBytes {
+		rec.Weights = string(text)
+		return s.Add(rec)
+	}
+	// A large trace is not copied: the record takes the encoder's buffer,
+	// and the writer gives it back to the queue once it has inserted it
+	// (the driver copies what it binds), for the encoder of any Sender to
+	// reuse. Copying it would make every long run's trace garbage, and the
+	// garbage collector lets the heap grow to twice what is live before it
+	// collects: 20 MB a run of a million stored rows. The buffer counts
+	// against the budget for all its capacity, which is what it holds.
+	w := s.q.weight(cap(text))
+	if err := s.wait(w); err != nil {
+		return err
+	}
+	rec.Weights = unsafe.String(unsafe.SliceData(text), len(text))
+	rec.lent, rec.queue = text, s.q
+	s.enc.buf = s.q.buffer()
+	return s.add(rec, w)
+}
+
+// Add adds a record, waiting for room in the queue; it returns the writer's
+// error if the writer stopped first.
+func (s *Sender) Add(rec *Record) error {
+	w := s.q.weight(len(rec.Weights))
+	if err := s.wait(w); err != nil {
+		return err
+	}
+	return s.add(rec, w)
+}
+
+// Close hands over the batch the Sender holds.
+func (s *Sender) Close() error { return s.flush() }
+
+// wait takes room w in the queue.
+func (s *Sender) wait(w int64) error {
+	if s.q.room.TryAcquire(w) {
+		return nil
+	}
+	// Hand over the batch before waiting: the room waited for may be the
+	// room this batch holds, which only the writer gives back.
+	if err := s.flush(); err != nil {
+		return err
+	}
+	if err := s.q.room.Acquire(s.q.stopped, w); err != nil {
+		return context.Cause(s.q.stopped)
+	}
+	return nil
+}
+
+func (s *Sender) add(rec *Record, w int64) error {
+	rec.room = w
+	s.batch = append(s.batch, rec)
+	s.bytes += w
+	if len(s.batch) >= batchRecords || s.bytes >= batchBytes {
+		return s.flush()
+	}
+	return nil
+}
+
+func (s *Sender) flush() error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	select {
+	case s.q.records <- s.batch:
+	case <-s.q.stopped.Done():
+		return context.Cause(s.q.stopped)
+	}
+	// The writer owns the batch now.
+	s.batch, s.bytes = make([]*Record, 0, batchRecords), 0
+	return nil
 }
 
 // Write stores every record received from records, a batch at a time,
@@ -184,10 +506,10 @@ func (s *Store) write(ctx context.Context, w *writer, records <-chan []*Record, 
 	}
 }
 
-// rowsPerInsert is how many runs (or traces) one INSERT carries: SQLite
-// parses and plans the statement once for all of them, and database/sql's
-// cost per statement, which is most of the cost of a small row, is paid
-// once.
+// rowsPerInsert is how many runs (or traces) one INSERT carries at most
+// (fewer once their traces reach insertBytes): SQLite parses and plans the
+// statement once for all of them, and database/sql's cost per statement,
+// which is most of the cost of a small row, is paid once.
 const rowsPerInsert = 64
 
 type writer struct {
@@ -196,13 +518,15 @@ type writer struct {
 
 	// constants holds the SQL text of the columns every run of the sweep
 	// shares (its sweep, method and limits), written into the statements
-	// instead of bound for every run. constOf is the record they came from.
+	// instead of bound for every run. constOf is the config they came from
+	// (a copy: the writer keeps no record, and so no trace, once written).
 	constants string
-	constOf   *Record
+	constOf   *grid.Config
 
 	runStmts   map[int]stmt // by runs per statement
 	traceStmts map[int]stmt // by traces per statement
 	batch      []*Record    // runs waiting for the next INSERT
+	batchBytes int          // the trace text of batch
 	args       []driver.NamedValue
 
 	inTx         bool
@@ -252,7 +576,7 @@ func (w *writer) runStmt(ctx context.Context, n int) (stmt, error) {
 		return st, nil
 	}
 	rate := "alpha"
-	if w.constOf.Config.Method == grid.HotCold {
+	if w.constOf.Method == grid.HotCold {
 		rate = "step_amount"
 	}
 	// Per run: sweep_id, method, iterations, tolerance, divergence are
@@ -322,11 +646,11 @@ func (w *writer) commit(ctx context.Context) error {
 func (w *writer) write(ctx context.Context, rec *Record) error {
 	if w.constOf == nil {
 		c := rec.Config
-		w.constOf = rec
+		w.constOf = &c
 		w.constants = fmt.Sprintf("%d, '%s', %d, %s, %s", w.sweep.ID, c.Method, c.Limits.Iterations,
 			sqlReal(c.Limits.Tolerance), sqlReal(c.Limits.Divergence))
-	} else if rec.Config.Method != w.constOf.Config.Method || rec.Config.Limits != w.constOf.Config.Limits {
-		return fmt.Errorf("config %d has other settings than config %d of the same sweep", rec.Config.Index, w.constOf.Config.Index)
+	} else if rec.Config.Method != w.constOf.Method || rec.Config.Limits != w.constOf.Limits {
+		return fmt.Errorf("config %d has other settings than config %d of the same sweep", rec.Config.Index, w.constOf.Index)
 	}
 	if !w.inTx {
 		if err := w.begin(ctx); err != nil {
@@ -334,8 +658,9 @@ func (w *writer) write(ctx context.Context, rec *Record) error {
 		}
 	}
 	w.batch = append(w.batch, rec)
+	w.batchBytes += len(rec.Weights)
 	w.pendingBytes += len(rec.Weights) + 100
-	if len(w.batch) == rowsPerInsert {
+	if len(w.batch) == rowsPerInsert || w.batchBytes >= insertBytes {
 		return w.flush(ctx)
 	}
 	return nil
@@ -401,14 +726,24 @@ func (w *writer) flush(ctx context.Context) error {
 			n++
 		}
 	}
-	w.batch = w.batch[:0]
-	if n == 0 {
-		return nil
+	if n > 0 {
+		ts, err := w.traceStmt(ctx, n)
+		if err != nil {
+			return err
+		}
+		if _, err := ts.ExecContext(ctx, w.args); err != nil {
+			return err
+		}
 	}
-	ts, err := w.traceStmt(ctx, n)
-	if err != nil {
-		return err
+	// The writer lets go of the records, traces and all, once inserted:
+	// the slices are reused, and what their old elements point to would
+	// otherwise live until overwritten.
+	clear(w.args)
+	w.args = w.args[:0]
+	for _, rec := range w.batch {
+		rec.giveBack()
 	}
-	_, err = ts.ExecContext(ctx, w.args)
-	return err
+	clear(w.batch)
+	w.batch, w.batchBytes = w.batch[:0], 0
+	return nil
 }
