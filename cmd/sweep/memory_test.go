@@ -48,29 +48,7 @@ func TestMemoryBounded(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "memory8.yaml"), []byte(memorySweep), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Linux starts a child's peak RSS at its parent's, so sweep is started
-	// by a fresh, small copy of the test binary, which reports the peak:
-	// this process may have grown in other tests.
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryBounded$", "--", "run", "--jobs", "2", "--db", "memory.db", "memory8.yaml")
-	cmd.Dir = dir
-	// The default garbage collector settings are what is measured.
-	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=")
-	}), "SWEEP_MEASURE_RSS=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("sweep run: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`peak RSS (\d+) KiB`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("no peak RSS reported:\n%s", out)
-	}
-	kib, _ := strconv.ParseInt(string(m[1]), 10, 64)
-	rss := kib << 10
-	t.Logf("peak RSS %.1f MB", float64(rss)/(1<<20))
-	if rss >= memoryBudget {
-		t.Errorf("peak RSS = %.1f MB, want under %d MB", float64(rss)/(1<<20), memoryBudget>>20)
-	}
+	checkPeakRSS(t, dir, "TestMemoryBounded", "run", "--jobs", "2", "--db", "memory.db", "memory8.yaml")
 
 	db := openIntact(t, filepath.Join(dir, "memory.db"), "quick_check")
 	defer db.Close()
@@ -99,7 +77,78 @@ func TestMemoryBounded(t *testing.T) {
 	}
 }
 
-// measureRSS is TestMemoryBounded's helper process: it runs sweep with the
+// checkPeakRSS runs sweep with args in dir, from a child running the test
+// named test (which must call measureRSS when SWEEP_MEASURE_RSS is set),
+// and fails unless its peak RSS is under memoryBudget.
+func checkPeakRSS(t *testing.T, dir, test string, args ...string) {
+	t.Helper()
+	// Linux starts a child's peak RSS at its parent's, so sweep is started
+	// by a fresh, small copy of the test binary, which reports the peak:
+	// this process may have grown in other tests.
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^" + test + "$", "--"}, args...)...)
+	cmd.Dir = dir
+	// The default garbage collector settings are what is measured.
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=")
+	}), "SWEEP_MEASURE_RSS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sweep %v: %v\n%s", args, err, out)
+	}
+	m := regexp.MustCompile(`peak RSS (\d+) KiB`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no peak RSS reported:\n%s", out)
+	}
+	kib, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	rss := kib << 10
+	t.Logf("peak RSS %.1f MB", float64(rss)/(1<<20))
+	if rss >= memoryBudget {
+		t.Errorf("peak RSS = %.1f MB, want under %d MB", float64(rss)/(1<<20), memoryBudget>>20)
+	}
+}
+
+// refineMemorySweep refines runs of up to 1,000,000 steps, every row
+// stored: the grid's 11 rates and 36 probes held whole took 716 MB.
+const refineMemorySweep = `name: rmem
+method: gradient_descent
+iterations: 1000000
+tolerance: 1e-300
+divergence: 1e300
+refine: {precision: 1e-3}
+grid: {alpha: {from: 1e-9, to: 10, per_decade: 1}, input: 1, goal: 0.8, weight: 0.5}
+`
+
+// TestRefineMemoryBounded refines a sweep of long runs and checks the peak
+// RSS against memoryBudget, and that every probe was stored with its whole
+// trace.
+func TestRefineMemoryBounded(t *testing.T) {
+	if os.Getenv("SWEEP_MEASURE_RSS") == "1" {
+		measureRSS(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("refines runs of a million steps")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rmem.yaml"), []byte(refineMemorySweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkPeakRSS(t, dir, "TestRefineMemoryBounded", "run", "--jobs", "2", "--db", "r.db", "rmem.yaml")
+	db := openIntact(t, filepath.Join(dir, "r.db"), "quick_check")
+	defer db.Close()
+	var probes, want, short int
+	err := db.QueryRow(`SELECT count(*), (SELECT sum(probes) FROM boundaries),
+		sum(steps != (SELECT json_array_length(weights) FROM trace_weights WHERE run_id = runs.id))
+		FROM runs WHERE sweep_id = 2`).Scan(&probes, &want, &short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probes != want || probes < 30 || short != 0 {
+		t.Errorf("%d probes stored (%d without their whole trace), the edges count %d", probes, short, want)
+	}
+}
+
+// measureRSS is the helper process of the memory tests: it runs sweep with the
 // arguments after "--" and prints its peak RSS.
 func measureRSS(t *testing.T) {
 	args := os.Args

@@ -70,15 +70,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	if b, err := sweepCommand(results, "run", "--db", "rest.db", "ro.yaml").CombinedOutput(); err != nil {
 		t.Fatalf("sweep run: %v\n%s", err, b)
 	}
-	copyFile(t, filepath.Join(results, "rest.db"), filepath.Join(results, "wal.db"), 0o644)
-	db, err := sql.Open("sqlite", filepath.Join(results, "wal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("PRAGMA journal_mode = WAL"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	walCopy(t, filepath.Join(results, "rest.db"), filepath.Join(results, "wal.db"))
 	if os.Geteuid() != 0 {
 		os.Chmod(results, 0o555)
 		defer os.Chmod(results, 0o755)
@@ -143,15 +135,7 @@ func TestReadLeavesNothing(t *testing.T) {
 	}
 	// A copy left in WAL mode, with no -wal file: SQLite would create
 	// -wal and -shm files to read it.
-	copyFile(t, filepath.Join(dir, "a.db"), filepath.Join(dir, "wal.db"), 0o644)
-	db, err := sql.Open("sqlite", filepath.Join(dir, "wal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("PRAGMA journal_mode = WAL"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	walCopy(t, filepath.Join(dir, "a.db"), filepath.Join(dir, "wal.db"))
 	before := listing(t, dir)
 	time.Sleep(10 * time.Millisecond) // a change would show in the times
 	for _, name := range []string{"a.db", "wal.db"} {
@@ -181,6 +165,21 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// walCopy copies the database from to to and leaves the copy in WAL mode
+// with no -wal file, as an older sweep or a killed writer leaves one.
+func walCopy(t *testing.T, from, to string) {
+	t.Helper()
+	copyFile(t, from, to, 0o644)
+	db, err := sql.Open("sqlite", to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("PRAGMA journal_mode = WAL"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -75,7 +76,11 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	// Refinement is deterministic: a first pass counts the probes, so that
 	// they get a range of run ids like any sweep, and a second stores them.
 	var total int64
-	for _, b := range refine.Refine(ctx, spec, precision, nil) {
+	counted, err := refine.Refine(ctx, spec, precision, 0, nil)
+	if err != nil {
+		return report(stderr, err)
+	}
+	for _, b := range counted {
 		for _, e := range b.Edges {
 			total += int64(e.Probes)
 		}
@@ -87,26 +92,19 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	if err != nil {
 		return report(stderr, err)
 	}
-	// Probes reach the writer as a sweep's runs do, through a queue of at
-	// most store.QueueBytes, so a refinement of long runs stays in bounds.
+	// Probes reach the writer as a sweep's runs do: trained a chunk of
+	// rows at a time and encoded as they come, through a queue of at most
+	// store.QueueBytes, so a refinement of long runs stays in bounds.
 	q := store.NewQueue(store.QueueBytes)
 	var wg errgroup.Group
 	wg.Go(func() error { return st.WriteQueue(ctx, sw, q, nil) })
-	probes := q.Sender(spec.Trace)
-	var (
-		index      int64
-		failed     bool // the writer stopped; wg.Wait says why
-		boundaries []refine.Boundary
-	)
-	boundaries = refine.Refine(ctx, spec, precision, func(r *runner.Result) {
-		r.Config.Index = index
-		index++
-		if sw.Done(r.Config.Index) || ctx.Err() != nil || failed {
-			return
-		}
-		failed = probes.Add(store.NewRecord(r, spec.Trace)) != nil
-	})
-	probes.Close()
+	sender := q.Sender(spec.Trace)
+	boundaries, refineErr := refine.Refine(ctx, spec, precision, spec.Trace.Every, &unstored{Sink: sender, stored: sw.Done, ctx: ctx})
+	if err := errors.Join(refineErr, sender.Close()); err != nil {
+		q.Close()
+		wg.Wait()
+		return report(stderr, err)
+	}
 	q.Close()
 	if err := wg.Wait(); err != nil {
 		return report(stderr, err)
@@ -136,6 +134,35 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	fmt.Fprintf(stdout, "refined sweep %s: %d boundaries, %d probes (%d run now) to a precision of %g in %s; edges in the boundary view\n",
 		g.Name, len(boundaries), total, total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
 	return printEdges(after, st.Path(), g.ID, stdout, stderr)
+}
+
+// unstored passes on to Sink only the probes that are not stored already,
+// and none that starts once ctx is canceled (refine.Refine then makes
+// one-step runs that are not probes).
+type unstored struct {
+	runner.Sink
+	stored func(index int64) bool
+	ctx    context.Context
+	skip   bool // the current probe is not to be stored
+}
+
+func (u *unstored) Start(c grid.Config) {
+	if u.skip = u.stored(c.Index) || u.ctx.Err() != nil; !u.skip {
+		u.Sink.Start(c)
+	}
+}
+
+func (u *unstored) Rows(rows []runner.Row) {
+	if !u.skip {
+		u.Sink.Rows(rows)
+	}
+}
+
+func (u *unstored) Done(r *runner.Result) error {
+	if u.skip {
+		return nil
+	}
+	return u.Sink.Done(r)
 }
 
 // printEdges prints the edges per input: the lowest converge edge and the

@@ -54,82 +54,159 @@ type Boundary struct {
 	Edges               []Edge
 }
 
+// outcome is what bisection needs to know of a run.
+type outcome struct {
+	verdict    runner.Verdict
+	overshoots bool // delta changed sign between two rows: the prediction jumped past the goal
+}
+
 // inside reports whether a run is on the near side of an edge: converged
 // (converge), did not diverge (diverge: the near side is below), did not
 // overshoot (overshoot).
-func inside(kind string, r *runner.Result) bool {
+func inside(kind string, o outcome) bool {
 	switch kind {
 	case Converge:
-		return r.Verdict == runner.Converged
+		return o.verdict == runner.Converged
 	case Diverge:
-		return r.Verdict != runner.Diverged
+		return o.verdict != runner.Diverged
 	}
-	return !overshoots(r.Trace)
+	return !o.overshoots
 }
 
-// overshoots reports whether delta changed sign between two rows: the
-// prediction jumped past the goal.
-func overshoots(trace []runner.Row) bool {
-	for i := 1; i < len(trace); i++ {
-		if trace[i].Delta*trace[i-1].Delta < 0 {
-			return true
-		}
+// chunkRows is how many trace rows a run holds in memory at once: runs of
+// a million steps are trained a chunk at a time, never held whole.
+const chunkRows = 4096
+
+// trainer runs the grid's rates and the probes of a refinement, a chunk of
+// rows at a time, and hands each probe's rows (those its storage keeps)
+// to a runner.Sink. Memory is a chunk, whatever the iterations.
+type trainer struct {
+	ctx    context.Context
+	chunk  []runner.Row
+	kept   []runner.Row
+	every  int         // the trace rows probes keep: 1 all, 0 none, N every Nth and the deciding row
+	probes runner.Sink // nil: probes are only counted
+	index  int64       // the number of the next probe
+	result runner.Result
+}
+
+// run trains c and returns its outcome; a probe's rows and result go to the
+// probes sink, numbered in the order they are made.
+func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
+	if t.ctx.Err() != nil {
+		// Stopped: finish the bisection at once with one-step runs; the
+		// caller discards it all.
+		c.Limits.Iterations = 1
 	}
-	return false
+	sink := t.probes
+	if !probe {
+		sink = nil
+	}
+	if probe {
+		c.Index = t.index
+		t.index++
+	}
+	if sink != nil {
+		sink.Start(c)
+	}
+	tr := runner.NewTrainer(c, 1) // every row: overshoot is judged on all of them
+	var (
+		o         outcome
+		lastDelta float64
+		started   bool
+	)
+	for {
+		rows := tr.Next(t.chunk)
+		for _, r := range rows {
+			if started && r.Delta*lastDelta < 0 {
+				o.overshoots = true
+			}
+			lastDelta, started = r.Delta, true
+		}
+		steps, v, done := tr.Decided()
+		if sink != nil && t.every > 0 {
+			t.kept = t.kept[:0]
+			for i, r := range rows {
+				if r.Step%t.every == 0 || done && i == len(rows)-1 {
+					t.kept = append(t.kept, r)
+				}
+			}
+			sink.Rows(t.kept)
+		}
+		if !done {
+			continue
+		}
+		o.verdict = v
+		if sink == nil {
+			return o, nil
+		}
+		t.result = runner.Result{Config: c, Trace: rows[len(rows)-1:], Steps: steps, Verdict: v}
+		if p, ok := runner.Predict(c); ok {
+			t.result.Prediction = &p
+		}
+		return o, sink.Done(&t.result)
+	}
 }
 
 // Refine finds the edges of every (input, goal, weight) of the sweep, in
-// sweep order, running probes between the grid's rates. probe, when not
-// nil, is called with each probe run in order (its trace is reused after
-// probe returns). It returns the boundaries. Once ctx is canceled it
-// returns within a few steps, and what it returns then means nothing.
-func Refine(ctx context.Context, spec *grid.Spec, precision float64, probe func(*runner.Result)) []Boundary {
+// sweep order, running probes between the grid's rates. probes, when not
+// nil, is given each probe run in order, numbered from 0 in Config.Index,
+// with the trace rows at steps 0, every, 2*every, ... and the deciding row
+// (none when every is 0), as runner.Sweep gives a worker's runs; Refine
+// does not call its Close. It returns the boundaries, or the first error of
+// probes. Once ctx is canceled it returns within a few steps, and what it
+// returns then means nothing.
+func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, probes runner.Sink) ([]Boundary, error) {
 	kinds := []string{Converge}
 	if spec.Method == grid.GradientDescent {
 		kinds = []string{Converge, Diverge, Overshoot}
 	}
 	rates := slices.Clone(spec.Axes[0].Values)
 	slices.Sort(rates)
+	t := &trainer{ctx: ctx, chunk: make([]runner.Row, 0, chunkRows), every: every, probes: probes}
 	var out []Boundary
 	for _, input := range spec.Axes[1].Values {
 		for _, goal := range spec.Axes[2].Values {
 			for _, weight := range spec.Axes[3].Values {
+				if ctx.Err() != nil {
+					return out, nil
+				}
 				b := Boundary{Input: input, Goal: goal, Weight: weight}
 				cfg := grid.Config{Method: spec.Method, Input: input, Goal: goal, Weight: weight, Limits: spec.Limits}
-				run := func(rate float64) *runner.Result {
+				run := func(rate float64, probe bool) (outcome, error) {
 					c := cfg
 					c.Rate = rate
-					if ctx.Err() != nil {
-						// Stopped: finish the bisection at once with
-						// one-step runs; the caller discards it all.
-						c.Limits.Iterations = 1
-					}
-					return runner.Train(c)
-				}
-				if ctx.Err() != nil {
-					return out
+					return t.run(c, probe)
 				}
 				// The grid's own runs, rate by rate, ascending.
-				results := make([]*runner.Result, len(rates))
+				outcomes := make([]outcome, len(rates))
 				for i, r := range rates {
-					results[i] = run(r)
+					o, err := run(r, false)
+					if err != nil {
+						return nil, err
+					}
+					outcomes[i] = o
 				}
 				for _, kind := range kinds {
-					b.Edges = append(b.Edges, bisect(kind, rates, results, precision, run, probe))
+					e, err := bisect(kind, rates, outcomes, precision, run)
+					if err != nil {
+						return nil, err
+					}
+					b.Edges = append(b.Edges, e)
 				}
 				out = append(out, b)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // bisect finds one edge: the first pair of neighbouring grid rates with the
 // near side below and the far side above (for diverge, the first
 // divergence; for the others, the last near-side rate), then halves the
 // bracket in log space.
-func bisect(kind string, rates []float64, results []*runner.Result, precision float64,
-	run func(float64) *runner.Result, probe func(*runner.Result)) Edge {
+func bisect(kind string, rates []float64, results []outcome, precision float64,
+	run func(rate float64, probe bool) (outcome, error)) (Edge, error) {
 	e := Edge{Kind: kind}
 	lo := -1
 	switch kind {
@@ -142,7 +219,7 @@ func bisect(kind string, rates []float64, results []*runner.Result, precision fl
 			}
 		}
 		if lo < 0 { // no divergence, or even the smallest rate diverges
-			return e
+			return e, nil
 		}
 	default:
 		// The largest rate on the near side with a far-side rate above it.
@@ -153,7 +230,7 @@ func bisect(kind string, rates []float64, results []*runner.Result, precision fl
 			}
 		}
 		if lo < 0 {
-			return e
+			return e, nil
 		}
 	}
 	low, high := rates[lo], rates[lo+1]
@@ -162,11 +239,11 @@ func bisect(kind string, rates []float64, results []*runner.Result, precision fl
 		if mid <= low || mid >= high { // the floats between them ran out
 			break
 		}
-		r := run(mid)
-		e.Probes++
-		if probe != nil {
-			probe(r)
+		r, err := run(mid, true)
+		if err != nil {
+			return e, err
 		}
+		e.Probes++
 		if inside(kind, r) {
 			low = mid
 		} else {
@@ -178,5 +255,5 @@ func bisect(kind string, rates []float64, results []*runner.Result, precision fl
 	if kind == Diverge {
 		e.Value = high
 	}
-	return e
+	return e, nil
 }

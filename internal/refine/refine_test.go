@@ -2,7 +2,9 @@ package refine
 
 import (
 	"context"
+	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"sweep/internal/grid"
@@ -38,13 +40,23 @@ tolerance: 1e-10
 divergence: 1e12
 grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight: 0.5}
 `)
-	probes := 0
-	bs := Refine(context.Background(), spec, 1e-6, func(r *runner.Result) {
-		probes++
-		if r.Config.Input != 2 || r.Config.Rate <= 0 {
-			t.Fatalf("a probe of another config: %+v", r.Config)
+	sink := &recorder{}
+	bs, err := Refine(context.Background(), spec, 1e-6, 1, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes := len(sink.results)
+	for i, r := range sink.results {
+		if r.Config.Input != 2 || r.Config.Rate <= 0 || r.Config.Index != int64(i) {
+			t.Fatalf("probe %d: a probe of another config: %+v", i, r.Config)
 		}
-	})
+		// The rows handed over are the probe's whole trace, as
+		// runner.Train makes it.
+		want := runner.Train(r.Config)
+		if len(sink.rows[i]) != want.Steps || r.Steps != want.Steps || r.Verdict != want.Verdict || sink.rows[i][len(sink.rows[i])-1] != want.Last() {
+			t.Fatalf("probe %d: %d rows, steps %d, %v; want %d rows, %v", i, len(sink.rows[i]), r.Steps, r.Verdict, want.Steps, want.Verdict)
+		}
+	}
 	if len(bs) != 1 {
 		t.Fatalf("%d boundaries, want 1", len(bs))
 	}
@@ -82,7 +94,8 @@ func TestEdgesCloseInWithBudget(t *testing.T) {
 		spec := parse(t, "method: gradient_descent\niterations: "+iterations+`
 grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight: 0.5}
 `)
-		b := Refine(context.Background(), spec, 1e-6, nil)[0]
+		bs, _ := Refine(context.Background(), spec, 1e-6, 0, nil)
+		b := bs[0]
 		gap = append(gap, edge(b, Diverge).Value-edge(b, Converge).Value)
 	}
 	if !(gap[0] > gap[1] && gap[1] > gap[2]) {
@@ -97,7 +110,7 @@ iterations: 2000
 tolerance: 1e-6
 grid: {step_amount: [1, 0.1, 0.01, 0.001], input: [0.5, 0], goal: 0.8, weight: 0.5}
 `)
-	bs := Refine(context.Background(), spec, 1e-4, nil)
+	bs, _ := Refine(context.Background(), spec, 1e-4, 0, nil)
 	if len(bs) != 2 || len(bs[0].Edges) != 1 || bs[0].Edges[0].Kind != Converge {
 		t.Fatalf("hot_cold boundaries: %+v", bs)
 	}
@@ -109,3 +122,66 @@ grid: {step_amount: [1, 0.1, 0.01, 0.001], input: [0.5, 0], goal: 0.8, weight: 0
 		t.Errorf("input 0 edge: %+v, want none found", e)
 	}
 }
+
+// recorder is a runner.Sink that keeps every probe's result and rows.
+type recorder struct {
+	results []runner.Result
+	rows    [][]runner.Row
+}
+
+func (r *recorder) Start(grid.Config) { r.rows = append(r.rows, nil) }
+func (r *recorder) Rows(rows []runner.Row) {
+	r.rows[len(r.rows)-1] = append(r.rows[len(r.rows)-1], rows...)
+}
+func (r *recorder) Done(res *runner.Result) error {
+	c := *res
+	c.Trace = slices.Clone(res.Trace)
+	r.results = append(r.results, c)
+	return nil
+}
+func (r *recorder) Close() error { return nil }
+
+// TestThinnedProbes checks that probes of a thinned trace get the rows at
+// every Nth step and the deciding row, and that a sink's error stops
+// the refinement.
+func TestThinnedProbes(t *testing.T) {
+	spec := parse(t, `
+method: gradient_descent
+iterations: 1000
+grid: {alpha: [0.1, 1], input: 2, goal: 0.8, weight: 0.5}
+`)
+	sink := &recorder{}
+	if _, err := Refine(context.Background(), spec, 1e-3, 7, sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.results) == 0 {
+		t.Fatal("no probes")
+	}
+	for i, r := range sink.results {
+		storage := grid.TraceStorage{Every: 7}
+		var want []int
+		for step := range r.Steps {
+			if storage.Keeps(step, r.Steps) {
+				want = append(want, step)
+			}
+		}
+		var got []int
+		for _, row := range sink.rows[i] {
+			got = append(got, row.Step)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("probe %d (%d steps): rows at steps %v, want %v", i, r.Steps, got, want)
+		}
+	}
+	stop := errors.New("the writer stopped")
+	if _, err := Refine(context.Background(), spec, 1e-3, 7, failing{stop}); !errors.Is(err, stop) {
+		t.Errorf("Refine with a failing sink returned %v, want %v", err, stop)
+	}
+}
+
+type failing struct{ err error }
+
+func (failing) Start(grid.Config)           {}
+func (failing) Rows([]runner.Row)           {}
+func (f failing) Done(*runner.Result) error { return f.err }
+func (failing) Close() error                { return nil }

@@ -11,7 +11,11 @@
 // forbids fusion.
 package runner
 
-import "sweep/internal/grid"
+import (
+	"slices"
+
+	"sweep/internal/grid"
+)
 
 // Row is one trace row, recorded at the start of a step, before the update.
 type Row struct {
@@ -42,53 +46,18 @@ func Run(c grid.Config, buf []Row) ([]Row, Verdict) {
 // had. Rows not kept are never stored in memory, so a sweep that keeps no
 // trace costs no more memory for a run of a million steps than of one.
 func RunKeeping(c grid.Config, every int, buf []Row) (kept []Row, steps int, v Verdict) {
+	// One loop, Trainer's: here it fills buf, growing it as append would.
+	t := NewTrainer(c, every)
 	kept = buf[:0]
-	var (
-		w      = c.Weight
-		before = [2]float64{} // the weights one and two steps before
-		tol    = c.Limits.Tolerance
-		bound  = c.Limits.Divergence
-		last   = c.Limits.Iterations - 1
-		keep   = 0 // the next step to keep, when every > 0
-	)
-	for step := 0; ; step++ {
-		pred := float64(c.Input * w)
-		delta := pred - c.Goal
-		errv := delta * delta
-
-		var weightDelta, next float64
-		if c.Method == grid.HotCold {
-			weightDelta, next = hotCold(c.Input, c.Goal, c.Rate, w)
-		} else {
-			weightDelta = c.Input * delta
-			next = w - float64(c.Rate*weightDelta)
+	for {
+		if len(kept) == cap(kept) {
+			kept = slices.Grow(kept, max(cap(kept), 16))
 		}
-		row := Row{Step: step, Weight: w, Pred: pred, Error: errv, Delta: delta, WeightDelta: weightDelta}
-
-		decided := true
-		switch {
-		case !(errv <= bound): // also true for NaN, and +Inf exceeds any bound
-			v = Diverged
-		case errv < tol:
-			v = Converged
-		case step >= 2 && w == before[1]:
-			v = Oscillating
-		case next == w:
-			v = Stalled
-		case step >= last:
-			v = Unfinished
-		default:
-			decided = false
+		chunk := t.Next(kept[len(kept):])
+		kept = kept[:len(kept)+len(chunk)]
+		if steps, v, ok := t.Decided(); ok {
+			return kept, steps, v
 		}
-		if decided {
-			return append(kept, row), step + 1, v
-		}
-		if every > 0 && step == keep {
-			kept = append(kept, row)
-			keep += every
-		}
-		before[1], before[0] = before[0], w
-		w = next
 	}
 }
 

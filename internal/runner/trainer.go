@@ -8,10 +8,11 @@ import "sweep/internal/grid"
 // runs of a million steps thus holds one chunk of rows per worker, not a
 // million (48 MB) per run.
 //
-// Trainer computes exactly what RunKeeping computes, row for row and bit for
-// bit (TestTrainerMatchesRunKeeping and FuzzTrainer hold it to that); its
-// loop is RunKeeping's, with the state that crosses a chunk boundary kept in
-// the struct between calls and in locals within one.
+// Trainer holds the one learning loop: RunKeeping is Trainer filling one
+// growing buffer, so the book's traces (rule_test.go) check it, and
+// TestTrainerMatchesRunKeeping and FuzzTrainer check that any chunk size
+// gives the same rows bit for bit. The state that crosses a chunk boundary
+// is kept in the struct between calls and in locals within one.
 type Trainer struct {
 	c      grid.Config
 	every  int
