@@ -83,12 +83,15 @@ func fileError(path, doing string, err error) error {
 			return &FileError{Path: path, Msg: "the system failed to read or write it (" + doing + ")", Err: err,
 				Hint: "check the disk and its free space, then run the same command again; every committed run is kept"}
 		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-			return damaged(path, err.Error(), err)
+			return &FileError{Path: path, Msg: "is damaged (" + err.Error() + ", while trying to " + doing + ")", Err: err,
+				Hint: "restore it from a copy, or save what it holds with: sqlite3 " + path + " .recover | sqlite3 recovered.db"}
 		}
 	}
 	return fmt.Errorf("%s %s: %w", doing, path, err)
 }
 
+// damaged is the error for a database found damaged before anything was
+// written to it.
 func damaged(path, what string, err error) error {
 	return &FileError{Path: path, Msg: "is damaged (" + what + ")", Err: err,
 		Hint: "nothing was written to it; restore it from a copy, or save what it holds with: sqlite3 " + path + " .recover | sqlite3 recovered.db"}
@@ -242,26 +245,36 @@ func (s *Store) checkIntact(ctx context.Context) error {
 	}
 	rows, err := s.db.QueryContext(ctx, "PRAGMA quick_check(5)")
 	if err != nil {
-		return fileError(s.path, "check", err)
+		return s.checkError(err)
 	}
 	defer rows.Close()
 	var problems []string
 	for rows.Next() {
 		var p string
 		if err := rows.Scan(&p); err != nil {
-			return fileError(s.path, "check", err)
+			return s.checkError(err)
 		}
 		if p != "ok" {
 			problems = append(problems, p)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fileError(s.path, "check", err)
+		return s.checkError(err)
 	}
 	if len(problems) > 0 {
 		return damaged(s.path, "quick_check: "+strings.Join(problems, "; "), nil)
 	}
 	return nil
+}
+
+// checkError is the error of a quick_check that failed: a damaged
+// database, found before anything was written to it.
+func (s *Store) checkError(err error) error {
+	var serr *sqlite.Error
+	if errors.As(err, &serr) && (serr.Code()&0xff == sqlite3.SQLITE_CORRUPT || serr.Code()&0xff == sqlite3.SQLITE_NOTADB) {
+		return damaged(s.path, err.Error(), err)
+	}
+	return fileError(s.path, "check", err)
 }
 
 // walAtRest reports whether the file's header says WAL mode (bytes 18 and
