@@ -59,6 +59,10 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	// A reader that stops reading (sweep query ... | head) must not kill
+	// the process in the middle of writing the database: writes to the
+	// closed pipe fail with EPIPE instead, and the command ends as usual.
+	signal.Ignore(syscall.SIGPIPE)
 	done := make(chan struct{})
 	caught := make(chan syscall.Signal, 1) // the signal that stopped the command, or 0
 	go func() {
@@ -188,6 +192,9 @@ func report(stderr io.Writer, err error) int {
 		useErr   usageError
 	)
 	switch {
+	case errors.Is(err, syscall.EPIPE):
+		// The reader of stdout has gone (| head): nothing to tell it.
+		return 128 + int(syscall.SIGPIPE)
 	case errors.As(err, &specErrs):
 		for _, e := range specErrs {
 			printError(stderr, e.Error(), e.Hint)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"sweep/internal/store"
@@ -109,7 +110,7 @@ func queryError(err error) error {
 		ce *store.StatementCountError
 	)
 	switch {
-	case interrupted(err):
+	case interrupted(err), errors.Is(err, syscall.EPIPE):
 		return err
 	case errors.As(err, &we):
 		return usageError{msg: "refused: " + we.Error(), hint: "sweep query only reads; the database is unchanged"}

@@ -297,25 +297,32 @@ func (s *Store) Close() error {
 			// the change (busy) or the writer sets WAL again: either
 			// way the file stays consistent.
 			s.db.SetMaxIdleConns(0)
-			ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+			ctx := context.Background()
 			if conn, err := s.db.Conn(ctx); err == nil {
+				// The checkpoint copies every commit into the database
+				// file; it waits (busy_timeout) for readers of older
+				// snapshots, and is never cut short: a checkpoint stopped
+				// halfway leaves a database file that is whole only with
+				// its -wal.
 				conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", closeWait.Milliseconds()))
 				conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 				conn.ExecContext(ctx, "PRAGMA busy_timeout = 0")
-				retryBusy(ctx, func() error {
+				switchCtx, cancel := context.WithTimeout(ctx, closeWait)
+				retryBusy(switchCtx, func() error {
 					_, err := conn.ExecContext(ctx, "PRAGMA journal_mode = DELETE")
 					return err
 				})
+				cancel()
 				conn.Close()
 			}
-			cancel()
 		}
 	}
 	return s.db.Close()
 }
 
-// closeWait is how long Close waits for readers to let go.
-const closeWait = 2 * time.Second
+// closeWait is how long Close waits for readers to let go, for the
+// checkpoint and again for the change of journal mode.
+const closeWait = 5 * time.Second
 
 // Path returns the file the store was opened from.
 func (s *Store) Path() string { return s.path }
