@@ -45,7 +45,9 @@ type Edge struct {
 	// Lower and Upper are the final bracket: Value is one of them, and
 	// Upper/Lower - 1 <= the precision.
 	Lower, Upper float64
-	Probes       int // runs made to find it
+	// Probes is the number of runs made to find it; a rate that another
+	// edge of the same boundary probed already is not run again.
+	Probes int
 }
 
 // Boundary holds the edges of one (input, goal, weight).
@@ -173,15 +175,26 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 				}
 				b := Boundary{Input: input, Goal: goal, Weight: weight}
 				cfg := grid.Config{Method: spec.Method, Input: input, Goal: goal, Weight: weight, Limits: spec.Limits}
-				run := func(rate float64, probe bool) (outcome, error) {
+				// The edges' bisections meet at the same rates (converge
+				// and diverge share their first halvings): a rate is run
+				// once, and a probe is never made twice.
+				seen := map[float64]outcome{}
+				run := func(rate float64, probe bool) (outcome, bool, error) {
+					if o, ok := seen[rate]; ok {
+						return o, false, nil
+					}
 					c := cfg
 					c.Rate = rate
-					return t.run(c, probe)
+					o, err := t.run(c, probe)
+					if err == nil && t.ctx.Err() == nil {
+						seen[rate] = o
+					}
+					return o, true, err
 				}
 				// The grid's own runs, rate by rate, ascending.
 				outcomes := make([]outcome, len(rates))
 				for i, r := range rates {
-					o, err := run(r, false)
+					o, _, err := run(r, false)
 					if err != nil {
 						return nil, err
 					}
@@ -206,7 +219,7 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 // divergence; for the others, the last near-side rate), then halves the
 // bracket in log space.
 func bisect(kind string, rates []float64, results []outcome, precision float64,
-	run func(rate float64, probe bool) (outcome, error)) (Edge, error) {
+	run func(rate float64, probe bool) (o outcome, ran bool, err error)) (Edge, error) {
 	e := Edge{Kind: kind}
 	lo := -1
 	switch kind {
@@ -239,11 +252,13 @@ func bisect(kind string, rates []float64, results []outcome, precision float64,
 		if mid <= low || mid >= high { // the floats between them ran out
 			break
 		}
-		r, err := run(mid, true)
+		r, ran, err := run(mid, true)
 		if err != nil {
 			return e, err
 		}
-		e.Probes++
+		if ran {
+			e.Probes++
+		}
 		if inside(kind, r) {
 			low = mid
 		} else {

@@ -46,6 +46,13 @@ grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight
 		t.Fatal(err)
 	}
 	probes := len(sink.results)
+	rates := map[float64]bool{}
+	for _, r := range sink.results {
+		if rates[r.Config.Rate] {
+			t.Errorf("alpha %v probed twice", r.Config.Rate)
+		}
+		rates[r.Config.Rate] = true
+	}
 	for i, r := range sink.results {
 		if r.Config.Input != 2 || r.Config.Rate <= 0 || r.Config.Index != int64(i) {
 			t.Fatalf("probe %d: a probe of another config: %+v", i, r.Config)

@@ -51,7 +51,10 @@ func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
 // numbered in the order refine made them), or finds the one recorded
 // before, and reports which probes are stored.
 func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method string, traceEvery int, precision float64, probes int64) (*Sweep, error) {
-	h := sha256.Sum256([]byte(parent.Fingerprint + " refine " + strconv.FormatFloat(precision, 'g', -1, 64)))
+	// "v2": refinements no longer probe a rate twice, so their probes are
+	// numbered otherwise than those of refinements stored before; a new
+	// sweep keeps the two apart.
+	h := sha256.Sum256([]byte(parent.Fingerprint + " refine v2 " + strconv.FormatFloat(precision, 'g', -1, 64)))
 	fp := hex.EncodeToString(h[:])
 	sw := &Sweep{Configs: probes}
 	err := s.startSweep(ctx, sw, `
