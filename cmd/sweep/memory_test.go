@@ -107,6 +107,47 @@ func checkPeakRSS(t *testing.T, dir, test string, args ...string) {
 	}
 }
 
+// manyJobsSweep has 16 runs of 1,000,000 stored rows whose weights print
+// 25 bytes long: at --jobs 8, every worker holding its run's whole trace
+// text took 299 MB.
+const manyJobsSweep = `name: long16
+method: gradient_descent
+iterations: 1000000
+tolerance: 1e-300
+divergence: 1e300
+grid:
+  alpha: [1e-12, 2e-12, 3e-12, 4e-12, 5e-12, 6e-12, 7e-12, 8e-12]
+  input: 1
+  goal: 0
+  weight: [-1.2345678901234567e+100, -2.2345678901234567e+100]
+`
+
+// TestMemoryBoundedManyJobs checks that the budget does not grow with
+// --jobs: at most a few workers hold a trace of megabytes at once.
+func TestMemoryBoundedManyJobs(t *testing.T) {
+	if os.Getenv("SWEEP_MEASURE_RSS") == "1" {
+		measureRSS(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("stores 16 million trace rows")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "long16.yaml"), []byte(manyJobsSweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkPeakRSS(t, dir, "TestMemoryBoundedManyJobs", "run", "--jobs", "8", "--db", "m.db", "long16.yaml")
+	db := openIntact(t, filepath.Join(dir, "m.db"), "quick_check")
+	defer db.Close()
+	var runs, rows int64
+	if err := db.QueryRow("SELECT count(*), (SELECT sum(json_array_length(weights)) FROM trace_weights) FROM runs WHERE steps = 1000000").Scan(&runs, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 16 || rows != 16_000_000 {
+		t.Errorf("%d runs of 1000000 steps with %d stored rows, want 16 with 16000000", runs, rows)
+	}
+}
+
 // refineMemorySweep refines runs of up to 1,000,000 steps, every row
 // stored: the grid's 11 rates and 36 probes held whole took 716 MB.
 const refineMemorySweep = `name: rmem

@@ -98,6 +98,19 @@ type traceEncoder struct {
 	buf    []byte
 	rows   int // rows written
 	step   int // the step of the last row written
+	// q, when not nil, rations large buffers: the encoder holds one of
+	// q's bigTraces tokens (token) while its buffer is larger than
+	// lendBytes, so that however many workers a sweep has, at most
+	// bigTraces of them hold a trace of megabytes at once.
+	q     *Queue
+	token bool
+	// handOver hands the Sender's batch to the writer before the encoder
+	// waits for a token.
+	handOver func()
+	// small is the encoder's own buffer of at most lendBytes, reused from
+	// run to run: growing one afresh for every long run would leave a
+	// megabyte of garbage each time.
+	small []byte
 }
 
 // start begins the trace of a run of at most iterations steps.
@@ -152,12 +165,50 @@ func (e *traceEncoder) write(row runner.Row) {
 func (e *traceEncoder) grow() {
 	need := len(e.buf) + e.rowMax + 1
 	size := max(2*cap(e.buf), 4096)
+	var b []byte
 	if size > lendBytes {
 		size = e.bound
+		if e.q != nil && !e.token {
+			e.token = e.q.bigTraces.TryAcquire(1)
+		}
+		if e.q != nil && !e.token {
+			// Hand over the finished runs first: a worker holding a
+			// token may be waiting for the room they hold. A writer
+			// that stopped ends the wait (the sweep is failing, and
+			// Done will say so).
+			e.handOver()
+			e.token = e.q.bigTraces.Acquire(e.q.stopped, 1) == nil
+		}
+		if e.q != nil {
+			b = e.q.buffer()
+		}
 	}
-	b := make([]byte, len(e.buf), max(size, need))
+	if cap(b) < max(size, need) {
+		b = make([]byte, 0, max(size, need))
+	}
+	b = b[:len(e.buf)]
 	copy(b, e.buf)
+	if cap(b) <= lendBytes {
+		e.small = b // kept for the next run once a large buffer is given up
+	}
 	e.buf = b
+}
+
+// giveUp hands the encoder's large buffer, if it has one, back to its
+// queue for reuse and returns its token: the buffer was lent to a record
+// (lent), or the run that needed it is over.
+func (e *traceEncoder) giveUp(lent bool) {
+	if e.q == nil || cap(e.buf) <= lendBytes && !e.token {
+		return
+	}
+	if !lent && cap(e.buf) > lendBytes {
+		e.q.recycle(e.buf)
+	}
+	e.buf = e.small[:0]
+	if e.token {
+		e.token = false
+		e.q.bigTraces.Release(1)
+	}
 }
 
 // finish writes the deciding row last, which is always stored, unless add
@@ -198,14 +249,16 @@ func appendJSONFloat(buf []byte, f float64) []byte {
 	return append(buf, '.', '0')
 }
 
-// Memory policy: what a sweep holds does not grow with its iterations or
-// its configs. A worker holds one chunk of rows and the encoded trace of the
-// run it is training (runner.Sweep, Sender); finished runs wait for the one
-// writer in a Queue that holds at most QueueBytes of them, counted from the
-// moment their trace text is copied into a Record until the writer has
-// taken them; and the writer, which holds what it took until its next
-// INSERT, inserts its pending runs once their traces reach insertBytes. A run whose trace alone is larger than the whole
-// budget still passes: it counts as the whole budget, and travels alone.
+// Memory policy: what a sweep holds does not grow with its iterations, its
+// configs or its workers. A worker holds one chunk of rows and the encoded
+// trace of the run it is training (runner.Sweep, Sender), and only
+// bigTraces workers at a time a trace of more than lendBytes; finished runs
+// wait for the one writer in a Queue that holds at most QueueBytes of them,
+// counted from the moment their trace text is copied into a Record until
+// the writer has taken them; and the writer, which holds what it took until
+// its next INSERT, inserts its pending runs once their traces reach
+// insertBytes. A run whose trace alone is larger than the whole budget still
+// passes: it counts as the whole budget, and travels alone.
 const (
 	// QueueBytes is the budget of a Queue: 16 MiB is room for hundreds of
 	// batches of short runs (W1's are 8 KB each), so that the workers never
@@ -245,11 +298,21 @@ type Queue struct {
 	// come.
 	stopped context.Context
 	stop    context.CancelCauseFunc
-	// free holds a large trace buffer the writer gave back, for the
-	// encoder of the next Sender that lends its own: the writer gives one
-	// back before it makes room for the next, so one is enough.
+	// free holds large trace buffers the writer gave back, for the next
+	// encoders that need one: as many as may be in use (bigTraces), so
+	// that none is left to the garbage collector, which lets the heap
+	// grow to twice what is live before it collects.
 	free chan []byte
+	// bigTraces are the tokens of encoders holding a large buffer (see
+	// traceEncoder.q).
+	bigTraces *semaphore.Weighted
 }
+
+// bigTraces is how many runs may encode a trace of more than lendBytes at
+// once: two keep the one writer busy (such a run takes longer to store than
+// to train), and with the queue's, the free ones and the writer's own they
+// bound the large buffers of a sweep at seven, whatever --jobs is.
+const bigTraces = 2
 
 // NewQueue returns a Queue that holds at most budget bytes of records.
 func NewQueue(budget int64) *Queue {
@@ -260,7 +323,9 @@ func NewQueue(budget int64) *Queue {
 		budget:  budget,
 		stopped: stopped,
 		stop:    stop,
-		free:    make(chan []byte, 1),
+		free:    make(chan []byte, bigTraces),
+
+		bigTraces: semaphore.NewWeighted(bigTraces),
 	}
 }
 
@@ -331,11 +396,14 @@ type Sender struct {
 
 // Sender returns a new Sender into q of runs stored as storage says.
 func (q *Queue) Sender(storage grid.TraceStorage) *Sender {
-	return &Sender{q: q, storage: storage, batch: make([]*Record, 0, batchRecords)}
+	s := &Sender{q: q, storage: storage, batch: make([]*Record, 0, batchRecords), enc: traceEncoder{q: q}}
+	s.enc.handOver = func() { s.flush() }
+	return s
 }
 
 // Start begins the trace of the run of c.
 func (s *Sender) Start(c grid.Config) {
+	s.enc.giveUp(false) // the last run's, if it was large (or abandoned)
 	if s.storage.Every > 0 {
 		s.enc.start(s.storage, c.Limits.Iterations)
 	}
@@ -374,7 +442,7 @@ func (s *Sender) Done(r *runner.Result) error {
 	}
 	rec.Weights = unsafe.String(unsafe.SliceData(text), len(text))
 	rec.lent, rec.queue = text, s.q
-	s.enc.buf = s.q.buffer()
+	s.enc.giveUp(true)
 	return s.add(rec, w)
 }
 
@@ -389,7 +457,10 @@ func (s *Sender) Add(rec *Record) error {
 }
 
 // Close hands over the batch the Sender holds.
-func (s *Sender) Close() error { return s.flush() }
+func (s *Sender) Close() error {
+	s.enc.giveUp(false)
+	return s.flush()
+}
 
 // wait takes room w in the queue.
 func (s *Sender) wait(w int64) error {
