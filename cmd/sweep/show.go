@@ -8,8 +8,10 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"sweep/internal/pyfloat"
+	"sweep/internal/runner"
 	"sweep/internal/store"
 	"sweep/internal/tabular"
 )
@@ -24,6 +26,40 @@ prints them, so it can be held against the book line by line. --head and
 
 Flags:
 `
+
+// pickRun returns the id of the first run (by id) with the verdict and
+// matching the SQL condition where (either may be empty), and how many
+// match.
+func pickRun(ctx context.Context, r *store.Reader, verdict, where string) (id, matched int64, err error) {
+	cond := "(? = '' OR verdict = ?)"
+	if where != "" {
+		cond += " AND (" + where + ")"
+	}
+	rows, err := r.Query(ctx, "SELECT id, count(*) OVER () FROM runs WHERE "+cond+" ORDER BY id LIMIT 1", verdict, verdict)
+	if err != nil {
+		return 0, 0, usageError{msg: "--where " + where + ": " + queryError(err).Error(),
+			hint: `--where is a condition on the columns of runs, e.g. --where "alpha = 0.1 AND input = 2"`}
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, 0, err
+		}
+		what := []string{}
+		if verdict != "" {
+			what = append(what, "verdict "+verdict)
+		}
+		if where != "" {
+			what = append(what, where)
+		}
+		return 0, 0, usageError{msg: "no run matches " + strings.Join(what, " and ") + " in " + r.Path(),
+			hint: "sweep query 'SELECT verdict, count(*) FROM runs GROUP BY 1' shows what there is"}
+	}
+	if err := rows.Scan(&id, &matched); err != nil {
+		return 0, 0, err
+	}
+	return id, matched, rows.Err()
+}
 
 // storedRun is what show prints of a run besides its trace.
 type storedRun struct {
@@ -47,18 +83,34 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	dbPath := dbFlag(fs)
 	head := fs.Int("head", -1, "print only the first `N` trace rows")
 	tail := fs.Int("tail", -1, "print only the last `N` trace rows")
+	verdict := fs.String("verdict", "", "instead of a RUN_ID, show the first run (by id) with this `verdict`")
+	where := fs.String("where", "", "instead of a RUN_ID, show the first run (by id) matching this SQL `condition` on the columns of runs")
 	pos, code, done := parseCommand(fs, args, showUsage, stdout, stderr)
 	if done {
 		return code
 	}
-	if len(pos) != 1 {
+	picking := *verdict != "" || *where != ""
+	var id int64
+	switch {
+	case picking && len(pos) != 0:
+		return report(stderr, usageError{msg: fmt.Sprintf("show takes a run id or --verdict/--where, not both (got %v)", pos),
+			hint: "sweep show 17, or sweep show --verdict diverged --where 'input = 2'"})
+	case picking:
+		if *verdict != "" {
+			if _, err := runner.ParseVerdict(*verdict); err != nil {
+				return report(stderr, usageError{msg: "--verdict: " + err.Error(), hint: "--verdict is one of converged, diverged, oscillating, stalled, unfinished"})
+			}
+		}
+	case len(pos) != 1:
 		return report(stderr, usageError{msg: fmt.Sprintf("show takes one run id, got %d arguments", len(pos)),
-			hint: "sweep show 17; the ids are in the id column of runs"})
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil || id < 1 {
-		return report(stderr, usageError{msg: fmt.Sprintf("run id %q is not a positive whole number", pos[0]),
-			hint: "the ids are in the id column of runs: sweep query 'SELECT id, alpha, input, verdict FROM runs LIMIT 10'"})
+			hint: "sweep show 17, or pick by what you know: sweep show --verdict diverged --where 'alpha = 0.1 AND input = 2'"})
+	default:
+		var err error
+		id, err = strconv.ParseInt(pos[0], 10, 64)
+		if err != nil || id < 1 {
+			return report(stderr, usageError{msg: fmt.Sprintf("run id %q is not a positive whole number", pos[0]),
+				hint: "the ids are in the id column of runs, or pick by what you know: sweep show --verdict diverged --where 'input = 2'"})
+		}
 	}
 	if *head < -1 || *tail < -1 {
 		return report(stderr, usageError{msg: "--head and --tail take a number of rows, 0 or more", hint: "sweep show --head 5 --tail 5 17"})
@@ -68,6 +120,17 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, err)
 	}
 	defer r.Close()
+	if picking {
+		var matched int64
+		if id, matched, err = pickRun(ctx, r, *verdict, *where); err != nil {
+			return report(stderr, err)
+		}
+		if matched == 1 {
+			fmt.Fprintf(stdout, "1 run matches: run %d\n", id)
+		} else {
+			fmt.Fprintf(stdout, "%d runs match; the first, by id, is run %d\n", matched, id)
+		}
+	}
 	ru, found, err := loadRun(ctx, r, id)
 	if err != nil {
 		return report(stderr, err)
