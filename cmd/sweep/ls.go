@@ -12,11 +12,13 @@ import (
 	"sweep/internal/tabular"
 )
 
-const lsUsage = `Usage: sweep ls [--db PATH]
+const lsUsage = `Usage: sweep ls [--db PATH] [--format table|csv|json|jsonl]
 
 Lists the sweeps in the database: id, name, method, when it started, its
 status, how many of its configs are stored, and its verdict counts. A sweep
-whose process was killed is shown as interrupted.
+whose process was killed is shown as interrupted. The table shows the
+stored configs as done, "stored/configs"; CSV and JSON give them as two
+numbers, stored and configs.
 
 Flags:
 `
@@ -45,12 +47,17 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
+	// A person reads "1701/1701" at a glance; a program wants numbers.
+	doneCols := "stored || '/' || configs AS done"
+	if f != tabular.Table {
+		doneCols = "stored, configs"
+	}
 	// A sweep whose process was killed still says running; no process
 	// holds it, so it is shown as what it is.
 	rows, err := r.Query(ctx, `
 		SELECT id, name, method, started_at,
 			CASE WHEN id IN (SELECT value FROM json_each(?)) THEN 'interrupted' ELSE status END AS status,
-			stored || '/' || configs AS done,
+			`+doneCols+`,
 			converged, diverged, oscillating, stalled, unfinished
 		FROM sweep_overview ORDER BY id`, stopped)
 	if err != nil {

@@ -3,16 +3,22 @@
 //
 // Usage:
 //
-//	sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] FILE
-//	sweep ls [--db PATH]
-//	sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
-//	sweep show [--db PATH] [--head N] [--tail N] RUN_ID
-//	sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
-//	sweep check [--db PATH] [--sweep NAME] --against B
+//	sweep run [flags] FILE
+//	sweep ls [flags]
+//	sweep query [flags] SQL
+//	sweep show [flags] [RUN_ID]
+//	sweep export [flags] (--runs | --trace)
+//	sweep check [flags] --against B
 //	sweep merge --db OUT IN...
-//	sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
-//	sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png|--svg|--pdf FILE) map|frontier|curves
-//	sweep refine [--db PATH] [--sweep ID] [--precision P]
+//	sweep report [flags]
+//	sweep plot [flags] map|frontier|curves
+//	sweep refine [flags]
+//	sweep help [COMMAND]
+//	sweep version
+//
+// "sweep help COMMAND" (or "sweep COMMAND -h") prints a command's usage and
+// every flag it takes, each spelled as in its synopsis and the README:
+// --db PATH. sweep --version prints the module version and VCS revision.
 //
 // A sweep file (YAML) declares a grid over alpha (or step_amount), input,
 // goal and starting weight; sweep run trains every config of the cartesian
@@ -35,10 +41,15 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"modernc.org/sqlite"
@@ -102,33 +113,94 @@ type signalError struct{ sig syscall.Signal }
 
 func (e signalError) Error() string { return "stopped by " + e.sig.String() }
 
-const usage = `sweep runs learning-rate sweeps and stores every trace and verdict in SQLite.
+// commands are the subcommands in the order the usage lists them. Each
+// usage text starts with "Usage: sweep NAME ...", the synopsis that the
+// general usage, -h and the README share, and spells every flag the command
+// takes as the command's -h prints it (see printFlags).
+var commands = []struct {
+	name, usage, summary string
+	run                  func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}{
+	{"run", runUsage, "run every config of a sweep file into a database",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runSweep(ctx, args, stdout, stderr)
+		}},
+	{"ls", lsUsage, "list the sweeps in a database",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runLs(ctx, args, stdout, stderr)
+		}},
+	{"query", queryUsage, "run one read-only SQL statement and print its rows", runQuery},
+	{"show", showUsage, "print one run and its trace as the book does",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runShow(ctx, args, stdout, stderr)
+		}},
+	{"export", exportUsage, "stream runs or trace rows as CSV or JSON Lines",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runExport(ctx, args, stdout, stderr)
+		}},
+	{"check", checkUsage, "fail (exit 1) when a verdict differs from database or CSV B",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runCheck(ctx, args, stdout, stderr)
+		}},
+	{"merge", mergeUsage, "combine the databases of a sweep's shards into one",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runMerge(ctx, args, stdout, stderr)
+		}},
+	{"report", reportUsage, "write the stability map, frontier and error curves as one HTML file",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runReport(ctx, args, stdout, stderr)
+		}},
+	{"plot", plotUsage, "draw one chart as a PNG, SVG or PDF file",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runPlot(ctx, args, stdout, stderr)
+		}},
+	{"refine", refineUsage, "bisect the rate to find the edges of convergence, divergence and overshoot",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runRefine(ctx, args, stdout, stderr)
+		}},
+	{"help", helpUsage, "print this list, or the usage and flags of one command", nil},
+	{"version", versionUsage, "print the version and VCS revision of this binary",
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runVersion(args, stdout, stderr)
+		}},
+}
 
-Usage:
-  sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] FILE
-        run every config of a sweep file into a database
-  sweep ls [--db PATH]
-        list the sweeps in a database
-  sweep query [--db PATH] [--format table|csv|json|jsonl] SQL
-        run one read-only SQL statement and print its rows
-  sweep show [--db PATH] [--head N] [--tail N] RUN_ID
-        print one run and its trace as the book does
-  sweep export [--db PATH] [--format csv|jsonl] (--runs|--trace) [--where SQL] [--out FILE]
-        stream runs or trace rows as CSV or JSON Lines
-  sweep check [--db PATH] [--sweep NAME] --against B
-        fail (exit 1) when a verdict differs from database or CSV B
-  sweep merge --db OUT IN...
-        combine the databases of a sweep's shards into one
-  sweep report [--db PATH] [--sweep ID] [--runs IDS] [--out FILE]
-        write the stability map, frontier and error curves as one HTML file
-  sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png|--svg|--pdf FILE) map|frontier|curves
-        draw one chart as a PNG, SVG or PDF file
-  sweep refine [--db PATH] [--sweep ID] [--precision P]
-        bisect the rate to find the edges of convergence, divergence and overshoot
+const helpUsage = `Usage: sweep help [COMMAND]
 
-The database is results/sweep.db unless --db says otherwise.
-Run 'sweep COMMAND -h' for the flags of a command. Examples are in experiments/.
+Prints the list of commands, or the usage and flags of COMMAND (the same as
+sweep COMMAND -h).
 `
+
+const versionUsage = `Usage: sweep version
+
+Prints the version of sweep's module and the VCS revision it was built from
+("+dirty" when the tree had uncommitted changes); "(devel)" and "unknown"
+when the build did not record them. sweep --version does the same.
+`
+
+// usage returns the general usage: every command's synopsis and what it does.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("sweep runs learning-rate sweeps and stores every trace and verdict in SQLite.\n\nUsage:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %s\n        %s\n", synopsis(c.usage), c.summary)
+	}
+	b.WriteString(`
+The database is results/sweep.db unless --db says otherwise.
+Run 'sweep help COMMAND' (or 'sweep COMMAND -h') for the flags of a command.
+Examples are in experiments/.
+`)
+	return b.String()
+}
+
+// commandNames lists the commands, for hints.
+func commandNames() string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
 
 // run runs the command args and returns its exit status: the command's, or
 // 128+N when signal N stopped it, whatever the command was doing.
@@ -143,39 +215,146 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitTrouble
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "run":
-		return runSweep(ctx, rest, stdout, stderr)
-	case "query":
-		return runQuery(ctx, rest, stdin, stdout, stderr)
-	case "show":
-		return runShow(ctx, rest, stdout, stderr)
-	case "ls":
-		return runLs(ctx, rest, stdout, stderr)
-	case "export":
-		return runExport(ctx, rest, stdout, stderr)
-	case "check":
-		return runCheck(ctx, rest, stdout, stderr)
-	case "merge":
-		return runMerge(ctx, rest, stdout, stderr)
-	case "report":
-		return runReport(ctx, rest, stdout, stderr)
-	case "plot":
-		return runPlot(ctx, rest, stdout, stderr)
-	case "refine":
-		return runRefine(ctx, rest, stdout, stderr)
+	cmd, rest := args[0], args[1:]
+	switch cmd {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		return report(stderr, usageError{
-			msg:  fmt.Sprintf("unknown command %q", cmd),
-			hint: "run 'sweep help' for the list of commands",
-		})
+		return runHelp(ctx, rest, stdin, stdout, stderr)
+	case "--version", "-version":
+		return runVersion(rest, stdout, stderr)
 	}
+	for _, c := range commands {
+		if c.name == cmd {
+			return c.run(ctx, rest, stdin, stdout, stderr)
+		}
+	}
+	return report(stderr, usageError{
+		msg:  fmt.Sprintf("unknown command %q", cmd),
+		hint: "run 'sweep help' for the list of commands",
+	})
+}
+
+// runHelp prints the general usage, or with one argument that command's
+// usage and flags, to stdout.
+func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usage())
+		return exitOK
+	case len(args) > 1:
+		return report(stderr, usageError{msg: fmt.Sprintf("help takes one command, got %d arguments: %v", len(args), args),
+			hint: "sweep help run"})
+	case args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		fmt.Fprint(stdout, helpUsage)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, []string{"-h"}, stdin, stdout, stderr)
+		}
+	}
+	return report(stderr, usageError{msg: fmt.Sprintf("help: unknown command %q", args[0]),
+		hint: "the commands are " + commandNames() + "; run 'sweep help' for what each does"})
+}
+
+// runVersion prints the module version and VCS revision of the binary.
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	pos, code, done := parseCommand(fs, args, versionUsage, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return report(stderr, usageError{msg: fmt.Sprintf("version takes no arguments, got %v", pos), hint: "sweep version"})
+	}
+	info, _ := debug.ReadBuildInfo()
+	fmt.Fprintln(stdout, versionLine(info))
+	return exitOK
+}
+
+// versionLine says which sweep info describes: "sweep VERSION (revision
+// REV[+dirty], GOVERSION)", with "(devel)" and "unknown" for what the build
+// did not record (a test binary, go run, a build outside a VCS tree).
+func versionLine(info *debug.BuildInfo) string {
+	version, revision, dirty, goVersion := "(devel)", "unknown", "", runtime.Version()
+	if info != nil {
+		if v := info.Main.Version; v != "" {
+			version = v
+		}
+		if info.GoVersion != "" {
+			goVersion = info.GoVersion
+		}
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && s.Value != "":
+				revision = s.Value
+			case s.Key == "vcs.modified" && s.Value == "true":
+				dirty = "+dirty"
+			}
+		}
+	}
+	return fmt.Sprintf("sweep %s (revision %s%s, %s)", version, revision, dirty, goVersion)
+}
+
+// shellWord returns s quoted for a POSIX shell when it needs to be, so that
+// a command in a hint can be pasted as it is.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// synopsis returns the first line of a command's usage text without its
+// "Usage: ", e.g. "sweep ls [--db PATH] [--format table|csv|json|jsonl]".
+func synopsis(usage string) string {
+	line, _, _ := strings.Cut(usage, "\n")
+	return strings.TrimPrefix(line, "Usage: ")
+}
+
+// synopsisFlag matches a flag in a synopsis and the placeholder of its
+// value, if it takes one: "--db PATH", "--trace all|none|every:N", "--runs".
+var synopsisFlag = regexp.MustCompile(`--([a-z][a-z0-9-]*)(?:[ =]([^\s\[\]()|]+(?:\|[^\s\[\]()|]+)*))?`)
+
+// synopsisFlags returns the flags a synopsis names, each with the
+// placeholder it gives the flag's value ("" for a flag without one).
+func synopsisFlags(synopsis string) map[string]string {
+	flags := make(map[string]string)
+	for _, m := range synopsisFlag.FindAllStringSubmatch(synopsis, -1) {
+		flags[m[1]] = m[2]
+	}
+	return flags
+}
+
+// printFlags writes every flag of fs the way the synopsis at the top of
+// usage and the README write it, "--db PATH", with its description
+// indented below and its default. The flag package's own listing would
+// say "-db file"; this one keeps one spelling everywhere.
+func printFlags(w io.Writer, fs *flag.FlagSet, usage string) {
+	placeholders := synopsisFlags(synopsis(usage))
+	fs.VisitAll(func(f *flag.Flag) {
+		name, desc := flag.UnquoteUsage(f)
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			name = ""
+		} else if p := placeholders[f.Name]; p != "" {
+			name = p
+		} else if name != "" {
+			name = strings.ToUpper(name)
+		}
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(w, " %s", name)
+		}
+		fmt.Fprintf(w, "\n        %s", strings.ReplaceAll(desc, "\n", "\n        "))
+		switch f.DefValue {
+		case "", "0", "0s", "false":
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // usageError is a mistake on the command line.

@@ -23,8 +23,9 @@ its rows. SQL - reads the statement from standard input. A statement that
 would write (INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, a PRAGMA that
 sets a value, ...) is refused and the database is left as it was.
 
-Tables: sweeps, runs, trace. Views: verdict_counts, safe_alpha, theory,
-mismatch, first_overshoot, divergence_onset, sweep_overview (see README).
+Tables: sweeps, runs, trace_weights, boundaries. Views: trace,
+verdict_counts, safe_alpha, theory, mismatch, first_overshoot,
+divergence_onset, sweep_overview, boundary (see the README).
 
 Flags:
 `
@@ -135,19 +136,18 @@ func parseFormat(name string, allowed []tabular.Format) (tabular.Format, error) 
 
 // dbFlag defines the --db flag every command shares.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", filepath.Join("results", "sweep.db"), "the sweep database (SQLite `file`)")
+	return fs.String("db", filepath.Join("results", "sweep.db"), "`path` of the sweep database (an SQLite file)")
 }
 
 // parseCommand parses a subcommand's flags and positional arguments. On -h
-// it prints usage and the flags to stdout; on a bad flag it reports it. done
-// says the command should return code at once.
+// it prints usage and the flags (see printFlags) to stdout; on a bad flag it
+// reports it. done says the command should return code at once.
 func parseCommand(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (pos []string, code int, done bool) {
 	pos, err := parseArgs(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(stdout, usage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		printFlags(stdout, fs, usage)
 		return nil, exitOK, true
 	case err != nil:
 		return nil, report(stderr, usageError{msg: err.Error(), hint: fmt.Sprintf("run 'sweep %s -h' for the flags", fs.Name())}), true

@@ -27,13 +27,15 @@ import (
 // --max-configs: ten times the largest reference workload.
 const defaultMaxConfigs = 20_000_000
 
-const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] [--junit FILE] [--json FILE] FILE
+const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] [--shard I/N] [--shards N] [--junit FILE] [--json FILE] FILE
 
 Runs every config of the sweep file FILE and stores each run's trace and
 verdict in the database. Running the same file into the same database again
 runs only the configs that are missing. Then checks the file's expect:
 section and exits 1 if an expectation fails. Flags may come before or after
-FILE.
+FILE. --shard I/N runs only the I-th of N parts of the grid (sweep merge
+combines them); without it, a Slurm job array's SLURM_ARRAY_TASK_ID, or a
+Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards N, picks it.
 
 Flags:
 `
@@ -61,6 +63,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case *jobs < 1:
 		return report(stderr, usageError{msg: fmt.Sprintf("--jobs %d: want at least 1", *jobs),
 			hint: fmt.Sprintf("leave it out to use every CPU (%d here)", runtime.NumCPU())})
+	case *maxConfigs < 1 || *maxConfigs > grid.MaxConfigs:
+		return report(stderr, usageError{msg: fmt.Sprintf("--max-configs %d: want 1 to %d", *maxConfigs, grid.MaxConfigs),
+			hint: fmt.Sprintf("no sweep holds more than %d configs; split a larger grid into several sweep files", grid.MaxConfigs)})
 	}
 	file := files[0]
 
@@ -373,6 +378,10 @@ type summary struct {
 	nothingToRun       bool // every config of the run's scope was stored before
 }
 
+// The run summary lists at most summaryHead+summaryTail rates of a sweep
+// (and all of them when only one more would be left out).
+const summaryHead, summaryTail = 20, 5
+
 // printSummary writes the end-of-sweep report: how much ran, how fast, the
 // verdict counts per learning rate, and where the results are.
 func printSummary(w io.Writer, s summary) {
@@ -404,7 +413,22 @@ func printSummary(w io.Writer, s summary) {
 		fmt.Fprintf(tw, "%s\t", v)
 	}
 	fmt.Fprintln(tw)
-	for _, rc := range s.counts {
+	// A sweep of thousands of rates would print a screenful per hundred:
+	// the table shows the first and last rates, and says where the rest are.
+	counts, left := s.counts, 0
+	if len(counts) > summaryHead+summaryTail+1 {
+		left = len(counts) - summaryHead - summaryTail
+		counts = slices.Concat(counts[:summaryHead], []store.RateCounts{{}}, counts[len(counts)-summaryTail:])
+	}
+	for i, rc := range counts {
+		if left > 0 && i == summaryHead {
+			fmt.Fprintf(tw, "...\t")
+			for range runner.Verdicts {
+				fmt.Fprintf(tw, "...\t")
+			}
+			fmt.Fprintln(tw)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t", formatFloat(rc.Rate))
 		for _, n := range rc.Counts {
 			fmt.Fprintf(tw, "%d\t", n)
@@ -412,5 +436,9 @@ func printSummary(w io.Writer, s summary) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	if left > 0 {
+		fmt.Fprintf(w, "(%d of %d rates left out; all of them: sweep query --db %s \"SELECT * FROM verdict_counts WHERE sweep_id = %d\")\n",
+			left, len(s.counts), shellWord(s.db), s.sweepID)
+	}
 	fmt.Fprintf(w, "results: %s (sweep id %d)\n", s.db, s.sweepID)
 }

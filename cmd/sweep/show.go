@@ -16,13 +16,15 @@ import (
 	"sweep/internal/tabular"
 )
 
-const showUsage = `Usage: sweep show [--db PATH] [--head N] [--tail N] RUN_ID
+const showUsage = `Usage: sweep show [--db PATH] [--head N] [--tail N] (RUN_ID | [--verdict VERDICT] [--where SQL])
 
 Prints one run: its config, its verdict with the reason and the deciding
 step, what the theory predicted, and its trace the way the textbook prints
 it (Error:0.30250000000000005 Prediction:0.25), numbers as Python's repr
 prints them, so it can be held against the book line by line. --head and
---tail print only the first and last rows of a long trace.
+--tail print only the first and last rows of a long trace. Instead of a
+RUN_ID, --verdict and --where pick the first run (by id) that matches both,
+and say how many runs matched.
 
 Flags:
 `
