@@ -16,13 +16,15 @@ import (
 	"sweep/internal/store"
 )
 
-const checkUsage = `Usage: sweep check [--db PATH] [--sweep NAME] --against B
+const checkUsage = `Usage: sweep check [--db PATH] [--sweep NAME|ID] --against B
 
 Compares the verdicts of the runs in the database with those of B, another
 sweep database or a CSV written by sweep export --runs (committed with the
 sweep files, say), config by config. Exits 1 when a verdict changed or a
 config of B was not run, listing them, and 0 when every verdict matches.
---sweep limits both sides to the sweeps of that name.
+--sweep limits both sides to one sweep: here the one it names, by name (its
+newest sweep) or id as sweep ls lists them; in B the newest of that sweep's
+name (in a CSV, its rows of that name).
 
 Flags:
 `
@@ -31,7 +33,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
 	against := fs.String("against", "", "the expected verdicts: a sweep database or a CSV from sweep export --runs (`B`)")
-	sweepName := fs.String("sweep", "", "compare only the sweeps of this `name`")
+	sweepName := fs.String("sweep", "", "compare only this sweep, by `name|id` as sweep ls lists them; a name means its newest sweep (default every sweep)")
 	pos, code, done := parseCommand(fs, args, checkUsage, stdout, stderr)
 	if done {
 		return code
@@ -42,21 +44,21 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case *against == "":
 		return report(stderr, usageError{msg: "check needs --against", hint: "sweep check --db results/sweep.db --against expected.csv (made by sweep export --runs)"})
 	}
-	got, err := loadOutcomes(ctx, *dbPath, *sweepName)
+	got, name, err := loadOutcomes(ctx, *dbPath, *sweepName)
 	if err != nil {
 		return report(stderr, err)
 	}
 	var want map[expect.Config]expect.Outcome
 	if isCSV(*against) {
-		want, err = loadCSV(ctx, *against, *sweepName)
+		want, err = loadCSV(ctx, *against, name)
 	} else {
-		want, err = loadOutcomes(ctx, *against, *sweepName)
+		want, _, err = loadOutcomes(ctx, *against, name)
 	}
 	if err != nil {
 		return report(stderr, err)
 	}
 	if len(want) == 0 {
-		return report(stderr, usageError{msg: *against + " holds no runs" + forSweep(*sweepName), hint: "check the file and the --sweep name"})
+		return report(stderr, usageError{msg: *against + " holds no runs" + forSweep(name), hint: "check the file and the --sweep name"})
 	}
 	c := expect.Compare(got, want)
 	fmt.Fprintf(stdout, "%d configs match, %d changed, %d missing, %d not in %s\n", c.Matched, len(c.Changed), len(c.Missing), c.Extra, *against)
@@ -107,19 +109,36 @@ func isCSV(path string) bool {
 	return string(head[:n]) != "SQLite format 3\x00"
 }
 
-// loadOutcomes reads the verdicts of a sweep database.
-func loadOutcomes(ctx context.Context, path, sweepName string) (map[expect.Config]expect.Outcome, error) {
+// loadOutcomes reads the verdicts of a sweep database: of every sweep, or
+// of the one that sweep names (see store.Reader.FindSweep), whose name it
+// returns.
+func loadOutcomes(ctx context.Context, path, sweep string) (_ map[expect.Config]expect.Outcome, name string, err error) {
 	r, err := store.OpenReader(ctx, path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer r.Close()
+	var id int64
+	if sweep != "" {
+		if id, err = r.FindSweep(ctx, sweep); err != nil {
+			return nil, "", err
+		}
+		row, err := r.Query(ctx, "SELECT name FROM sweeps WHERE id = ?", id)
+		if err != nil {
+			return nil, "", fmt.Errorf("read the sweeps of %s: %w", path, err)
+		}
+		for row.Next() {
+			err = row.Scan(&name)
+		}
+		if err := errors.Join(err, row.Close(), row.Err()); err != nil {
+			return nil, "", fmt.Errorf("read the sweeps of %s: %w", path, err)
+		}
+	}
 	rows, err := r.Query(ctx, `
-		SELECT runs.method, coalesce(alpha, step_amount), input, goal, weight, iterations, tolerance, divergence, verdict, steps
-		FROM runs JOIN sweeps ON sweeps.id = runs.sweep_id
-		WHERE ? = '' OR sweeps.name = ?`, sweepName, sweepName)
+		SELECT method, coalesce(alpha, step_amount), input, goal, weight, iterations, tolerance, divergence, verdict, steps
+		FROM runs WHERE ? = 0 OR sweep_id = ?`, id, id)
 	if err != nil {
-		return nil, fmt.Errorf("read the runs of %s: %w", path, err)
+		return nil, "", fmt.Errorf("read the runs of %s: %w", path, err)
 	}
 	defer rows.Close()
 	out := map[expect.Config]expect.Outcome{}
@@ -127,11 +146,11 @@ func loadOutcomes(ctx context.Context, path, sweepName string) (map[expect.Confi
 		var c expect.Config
 		var o expect.Outcome
 		if err := rows.Scan(&c.Method, &c.Rate, &c.Input, &c.Goal, &c.Weight, &c.Iterations, &c.Tolerance, &c.Divergence, &o.Verdict, &o.Steps); err != nil {
-			return nil, fmt.Errorf("read the runs of %s: %w", path, err)
+			return nil, "", fmt.Errorf("read the runs of %s: %w", path, err)
 		}
 		out[c] = o
 	}
-	return out, rows.Err()
+	return out, name, rows.Err()
 }
 
 // loadCSV reads the verdicts of a CSV written by sweep export --runs, within

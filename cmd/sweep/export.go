@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -18,7 +20,8 @@ Streams the runs (one row per config) or their trace rows to standard output
 or FILE, in constant memory whatever the size. --where keeps the runs that
 match an SQL condition on the columns of runs (and, with --trace, the trace
 rows of those runs), e.g. --where "verdict = 'diverged' AND input = 2".
-A FILE is written whole or not at all.
+A FILE is written whole or not at all, and its missing directories are
+created.
 
 Flags:
 `
@@ -40,9 +43,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case len(pos) != 0:
 		return report(stderr, usageError{msg: fmt.Sprintf("export takes no arguments, got %v", pos),
 			hint: `sweep export --runs --where "alpha = 0.1" --out runs.csv`})
-	case *runs == *trace:
+	case !*runs && !*trace:
 		return report(stderr, usageError{msg: "export needs one of --runs and --trace",
 			hint: "--runs gives one row per config, --trace every trace row"})
+	case *runs && *trace:
+		return report(stderr, usageError{msg: "--runs and --trace are exclusive: give one",
+			hint: "--runs gives one row per config, --trace every trace row; export each to its own file"})
 	}
 	f, err := parseFormat(*format, []tabular.Format{tabular.CSV, tabular.JSONL})
 	if err != nil {
@@ -101,6 +107,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // is renamed into place only when write succeeded, so that a failed or
 // interrupted export never leaves half a file.
 //
+// Missing directories of path are created (0755), as --db creates those of
+// the database; when they cannot be, or the file cannot be made there, it
+// returns a *store.FileError with a hint.
+//
 // A path that is not a regular file (/dev/null, /dev/stdout, a FIFO) is
 // written directly: renaming over it would replace the device or pipe.
 func writeFileAtomically(path string, write func(io.Writer) error) error {
@@ -115,9 +125,16 @@ func writeFileAtomically(path string, write func(io.Writer) error) error {
 		}
 		return f.Close()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return &store.FileError{Path: path, Msg: "cannot create its directory: " + err.Error(), Err: err,
+			Hint: "write it into a directory you can create or write, or create " + dir + " first"}
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+		// The temporary file's name would only puzzle: say what failed.
+		return &store.FileError{Path: path, Msg: "cannot be written in " + dir + ": " + systemReason(err), Err: err,
+			Hint: "write it into a directory you can write"}
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	if err := write(tmp); err != nil {
@@ -135,4 +152,14 @@ func writeFileAtomically(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// systemReason is the system's reason in err without the file it names:
+// a *fs.PathError from os.CreateTemp names the temporary file.
+func systemReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

@@ -11,12 +11,14 @@ import (
 	htmlreport "sweep/internal/report"
 )
 
-const plotUsage = `Usage: sweep plot [--db PATH] [--sweep ID] [--runs IDS] (--png FILE | --svg FILE | --pdf FILE) map|frontier|curves
+const plotUsage = `Usage: sweep plot [--db PATH] [--sweep NAME|ID] [--runs IDS] (--png FILE | --svg FILE | --pdf FILE) map|frontier|curves
 
 Draws one chart of a sweep as a PNG, SVG or PDF file, for papers and
 READMEs: the stability map (the commonest verdict over goals and weights,
 with the theory's lines), the safe-rate frontier, or the error curves (of
---runs, by default one run of each verdict).
+--runs, by default one run of each verdict). The sweep is --sweep, a name
+(its newest sweep) or an id as sweep ls lists them; else the sweep of the
+--runs; else the newest. Missing directories are created.
 
 Flags:
 `
@@ -24,8 +26,8 @@ Flags:
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
-	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest grid by default")
-	runs := fs.String("runs", "", "the error curves of these run `ids`, comma-separated")
+	sweep := sweepFlag(fs)
+	runs := fs.String("runs", "", "the error curves of these run `ids`, comma-separated (of one sweep, which they name when --sweep is not given)")
 	files := map[string]*string{
 		"png": fs.String("png", "", "write the chart to this PNG `FILE`"),
 		"svg": fs.String("svg", "", "write the chart to this SVG `FILE`"),
@@ -55,7 +57,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := checkOutputs(*dbPath, nil, named...); err != nil {
 		return report(stderr, err)
 	}
-	d, err := loadPictures(ctx, *dbPath, *sweepID, *runs)
+	d, err := loadPictures(ctx, *dbPath, *sweep, *runs)
 	if err != nil {
 		return report(stderr, err)
 	}

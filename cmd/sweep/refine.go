@@ -33,7 +33,7 @@ Flags:
 func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("refine", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
-	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest by default")
+	sweepRef := sweepFlag(fs)
 	precision := fs.Float64("precision", 0, "the relative `precision` of the edges (default the file's, else 1e-6)")
 	pos, code, done := parseCommand(fs, args, refineUsage, stdout, stderr)
 	if done {
@@ -50,7 +50,7 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return report(stderr, err)
 	}
 	defer st.Close()
-	g, err := st.LoadSweep(ctx, *sweepID)
+	g, err := st.LoadGridSweep(ctx, *sweepRef)
 	if err != nil {
 		return report(stderr, err)
 	}

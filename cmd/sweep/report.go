@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -12,12 +13,17 @@ import (
 	"sweep/internal/store"
 )
 
-const reportUsage = `Usage: sweep report [--db PATH] [--sweep ID] [--runs ID,ID,...] [--out FILE]
+const reportUsage = `Usage: sweep report [--db PATH] [--sweep NAME|ID] [--runs ID,ID,...] [--out FILE]
 
 Writes one self-contained HTML file (no network needed to view it) with the
 sweep's stability map (rate against input, coloured by verdict, with the
 theory's boundaries), its safe-rate frontier, error curves of chosen runs
 (by default one of each verdict), its summary and its sweep file.
+
+The sweep is --sweep, a name (its newest sweep) or an id as sweep ls lists
+them; else the sweep of the --runs; else the newest. The file is --out, by
+default beside the database with its name: results/sweep.html for
+results/sweep.db. Missing directories are created.
 
 Flags:
 `
@@ -25,20 +31,23 @@ Flags:
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
-	sweepID := fs.Int64("sweep", 0, "the sweep's `id` (see sweep ls); the newest grid by default")
-	runs := fs.String("runs", "", "draw the error curves of these run `ids`, comma-separated")
-	out := fs.String("out", "report.html", "write the report to `FILE`")
+	sweep := sweepFlag(fs)
+	runs := fs.String("runs", "", "draw the error curves of these run `ids`, comma-separated (of one sweep, which they name when --sweep is not given)")
+	out := fs.String("out", "", "write the report to `FILE` (default beside the database: results/sweep.html for results/sweep.db)")
 	pos, code, done := parseCommand(fs, args, reportUsage, stdout, stderr)
 	if done {
 		return code
 	}
 	if len(pos) != 0 {
-		return report(stderr, usageError{msg: fmt.Sprintf("report takes no arguments, got %v", pos), hint: "sweep report --db results/sweep.db --out report.html"})
+		return report(stderr, usageError{msg: fmt.Sprintf("report takes no arguments, got %v", pos), hint: "sweep report --db results/sweep.db --out results/report.html"})
+	}
+	if *out == "" {
+		*out = reportPath(*dbPath)
 	}
 	if err := checkOutput("--out", *out, *dbPath); err != nil {
 		return report(stderr, err)
 	}
-	d, err := loadPictures(ctx, *dbPath, *sweepID, *runs)
+	d, err := loadPictures(ctx, *dbPath, *sweep, *runs)
 	if err != nil {
 		return report(stderr, err)
 	}
@@ -62,10 +71,23 @@ func runIDs(text string) ([]int64, error) {
 	return ids, nil
 }
 
-// loadPictures reads what report and plot draw: the sweep (the newest when
-// sweepID is 0) and the traces of the runs listed in runs (comma-separated;
+// reportPath is where report writes by default: beside the database, with
+// its name, so that the reports of two databases in one directory do not
+// overwrite each other and none lands in the working directory.
+func reportPath(db string) string {
+	return strings.TrimSuffix(db, filepath.Ext(db)) + ".html"
+}
+
+// sweepFlag is --sweep of the commands that read one sweep.
+func sweepFlag(fs *flag.FlagSet) *string {
+	return fs.String("sweep", "", "the sweep, by `name|id` as sweep ls lists them; a name means its newest sweep (default the newest)")
+}
+
+// loadPictures reads what report and plot draw: the sweep that sweep names
+// (see store.Reader.FindSweep), else the one the runs belong to, else the
+// newest grid; and the traces of the runs listed in runs (comma-separated;
 // by default one of each verdict).
-func loadPictures(ctx context.Context, dbPath string, sweepID int64, runs string) (*htmlreport.Data, error) {
+func loadPictures(ctx context.Context, dbPath string, sweep string, runs string) (*htmlreport.Data, error) {
 	ids, err := runIDs(runs)
 	if err != nil {
 		return nil, err
@@ -75,7 +97,16 @@ func loadPictures(ctx context.Context, dbPath string, sweepID int64, runs string
 		return nil, err
 	}
 	defer r.Close()
-	d, err := htmlreport.Load(ctx, r, sweepID, ids)
+	var id int64
+	if sweep == "" && len(ids) > 0 {
+		id, err = r.SweepOfRuns(ctx, ids)
+	} else {
+		id, err = r.FindSweep(ctx, sweep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, err := htmlreport.Load(ctx, r, id, ids)
 	if err != nil {
 		return nil, usageError{msg: err.Error(), hint: "sweep ls lists the sweeps; sweep query 'SELECT id FROM runs' the runs"}
 	}
