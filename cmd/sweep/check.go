@@ -70,7 +70,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if c.Failed() {
 		printError(stderr, fmt.Sprintf("%d verdicts changed and %d configs are missing against %s", len(c.Changed), len(c.Missing), *against),
-			"if the change is intended, write the new expectations with sweep export --runs --out "+*against)
+			"if the change is intended, "+rewriteBaseline(*dbPath, *against, name))
 		return exitFailed
 	}
 	return exitOK
@@ -241,4 +241,27 @@ func csvError(path string, line int, what string, err error) error {
 		msg += ": " + err.Error()
 	}
 	return &store.FileError{Path: path, Msg: msg, Err: err, Hint: "--against takes a CSV made by sweep export --runs, or a sweep database"}
+}
+
+// rewriteBaseline is the exact command that makes against the baseline of
+// what the database holds now: of the newest sweep named sweepName, or of
+// every run when it is "".
+func rewriteBaseline(db, against, sweepName string) string {
+	if !isCSV(against) {
+		return "replace the baseline database: cp " + shellQuote(db) + " " + shellQuote(against)
+	}
+	cmd := "sweep export --db " + shellQuote(db) + " --runs"
+	if sweepName != "" {
+		where := "sweep_id = (SELECT max(id) FROM sweeps WHERE name = '" + strings.ReplaceAll(sweepName, "'", "''") + "')"
+		cmd += " --where " + shellQuote(where)
+	}
+	return "write the new baseline with: " + cmd + " --out " + shellQuote(against)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

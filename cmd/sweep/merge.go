@@ -15,7 +15,8 @@ const mergeUsage = `Usage: sweep merge --db OUT IN...
 Combines the databases IN (the shards of a sweep, run on many machines with
 --shard) into OUT, created when missing: the same runs, verdicts and trace
 rows as running the whole sweep on one machine. The inputs must hold the
-same sweeps (shards of the same sweep files); merging a database twice adds
+same sweeps as each other (shards of the same sweep files); OUT may hold
+other sweeps already, and keeps them. Merging a database twice adds
 nothing. Exits 1 when a sweep is still incomplete afterwards (a shard is
 missing), 0 when every sweep is complete.
 

@@ -17,7 +17,7 @@ import (
 	"sweep/internal/tabular"
 )
 
-const refineUsage = `Usage: sweep refine [--db PATH] [--sweep ID] [--precision P]
+const refineUsage = `Usage: sweep refine [--db PATH] [--sweep NAME|ID] [--precision P] [--trace all|none|every:N]
 
 Finds the edges of learning that a sweep's grid only brackets: for each
 input, goal and starting weight, bisects the rate between the grid values on
@@ -25,7 +25,8 @@ either side of each edge to a relative precision (default 1e-6, or the
 file's refine: precision): the largest rate that converges within the
 budget, the smallest that diverges, and the largest whose delta never
 changes sign. Each probe is stored as a run (of a sweep named "NAME
-refine"); the edges go to the boundary view.
+refine"), with the trace rows the sweep stored for its own runs unless
+--trace says otherwise; the edges go to the boundary view.
 
 Flags:
 `
@@ -34,7 +35,8 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("refine", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
 	sweepRef := sweepFlag(fs)
-	precision := fs.Float64("precision", 0, "the relative `precision` of the edges (default the file's, else 1e-6)")
+	precision := fs.Float64("precision", 0, "the relative `precision` of the edges, from 1e-15 to 0.1 (default the file's, else 1e-6)")
+	trace := fs.String("trace", "", "trace rows to store of each probe: all, none or every:N (default: as the sweep stored its runs)")
 	pos, code, done := parseCommand(fs, args, refineUsage, stdout, stderr)
 	if done {
 		return code
@@ -42,8 +44,20 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if len(pos) != 0 {
 		return report(stderr, usageError{msg: fmt.Sprintf("refine takes no arguments, got %v", pos), hint: "sweep refine --db results/sweep.db"})
 	}
-	if *precision < 0 || *precision > 0.1 {
-		return report(stderr, usageError{msg: fmt.Sprintf("--precision %g: want a relative precision in (0, 0.1]", *precision), hint: "--precision 1e-6"})
+	// One rule for the flag and the sweep file's refine: precision; a
+	// flag that is given is checked, 0 included.
+	precisionGiven := false
+	fs.Visit(func(f *flag.Flag) { precisionGiven = precisionGiven || f.Name == "precision" })
+	if err := grid.CheckRefinePrecision(*precision); precisionGiven && err != nil {
+		return report(stderr, usageError{msg: "--precision " + err.Error(), hint: "--precision 1e-6 (leave it out for the sweep file's, else 1e-6)"})
+	}
+	var storage *grid.TraceStorage
+	if *trace != "" {
+		t, err := grid.ParseTraceStorage(*trace)
+		if err != nil {
+			return report(stderr, usageError{msg: "--trace: " + err.Error(), hint: "--trace all, --trace none or --trace every:10"})
+		}
+		storage = &t
 	}
 	st, err := store.Open(ctx, *dbPath)
 	if err != nil {
@@ -58,9 +72,12 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return report(stderr, err)
 	}
-	spec.Trace = grid.TraceStorage{Every: g.TraceEvery} // as the sweep ran, --trace and all
+	spec.Trace = grid.TraceStorage{Every: g.TraceEvery} // as the sweep ran, its --trace and all
+	if storage != nil {
+		spec.Trace = *storage
+	}
 	p := *precision
-	if p == 0 {
+	if !precisionGiven {
 		p = spec.Refine
 	}
 	if p == 0 {
@@ -131,8 +148,8 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	if err := st.SaveBoundaries(after, g.ID, precision, rows); err != nil {
 		return report(stderr, err)
 	}
-	fmt.Fprintf(stdout, "refined sweep %s: %d boundaries, %d probes (%d run now) to a precision of %g in %s; edges in the boundary view\n",
-		g.Name, len(boundaries), total, total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "refined sweep %s: the edges of %s, %s (%d run now) to a precision of %g in %s; every edge is in the boundary view\n",
+		g.Name, plural(int64(len(boundaries)), "combination")+" of input, goal and weight", plural(total, "probe"), total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
 	return printEdges(after, st.Path(), g.ID, stdout, stderr)
 }
 
@@ -173,6 +190,7 @@ func printEdges(ctx context.Context, db string, sweepID int64, stdout, stderr io
 		return report(stderr, err)
 	}
 	defer r.Close()
+	fmt.Fprintln(stdout, "per input, over its goals and starting weights: the lowest converge edge, the highest diverge edge and the lowest overshoot edge")
 	rows, err := r.Query(ctx, `
 		SELECT input, min(converge_edge) AS converge_edge, max(diverge_edge) AS diverge_edge, theory_edge,
 			min(overshoot_edge) AS overshoot_edge, theory_overshoot

@@ -144,6 +144,14 @@ func (p *parser) stepBounds(n *yaml.Node, where string, e *Expectation) {
 // describe names an expectation by what it checks: "alpha 0.1, input 2:
 // converged in at most 30 steps".
 func (e *Expectation) describe(axes []Axis) string {
+	if e.SQL != "" {
+		// Named by its statement, on one line and cut short.
+		text := strings.Join(strings.Fields(e.SQL), " ")
+		if r := []rune(text); len(r) > 72 {
+			text = string(r[:69]) + "..."
+		}
+		return "sql: " + text
+	}
 	var parts []string
 	for _, a := range axes {
 		if v, ok := e.Where[a.Name]; ok {

@@ -203,7 +203,7 @@ func (p *parser) parse(data []byte) *Spec {
 // refine reads refine: true (the default precision) or refine: {precision:
 // P}, returning the precision, or 0 for refine: false.
 func (p *parser) refine(n *yaml.Node) float64 {
-	hint := "refine is true, false or {precision: 1e-6} (the relative precision of the edges, at most 0.1)"
+	hint := "refine is true, false or {precision: 1e-6} (the relative precision of the edges, from 1e-15 to 0.1)"
 	switch {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool":
 		if n.Value == "true" {
@@ -218,8 +218,8 @@ func (p *parser) refine(n *yaml.Node) float64 {
 				if !ok {
 					continue
 				}
-				if !(f > 0 && f <= 0.1) {
-					p.fail(val, hint, "refine.precision: %s is not in (0, 0.1]", formatFloat(f))
+				if err := CheckRefinePrecision(f); err != nil {
+					p.fail(val, hint, "refine.precision: %v", err)
 					continue
 				}
 				precision = f

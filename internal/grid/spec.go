@@ -48,6 +48,23 @@ const (
 // DefaultRefinePrecision is the relative precision of refine: true.
 const DefaultRefinePrecision = 1e-6
 
+// The relative precisions refine accepts: coarser than a tenth is no edge,
+// and finer than 1e-15 float64 cannot resolve (neighbouring floats are
+// 2.2e-16 apart, relatively), so bisection would stop short of it.
+const (
+	MinRefinePrecision = 1e-15
+	MaxRefinePrecision = 0.1
+)
+
+// CheckRefinePrecision returns an error saying the valid range when p is
+// not a relative precision refine can reach.
+func CheckRefinePrecision(p float64) error {
+	if !(p >= MinRefinePrecision && p <= MaxRefinePrecision) {
+		return fmt.Errorf("%s is not a relative precision in [1e-15, 0.1]", formatFloat(p))
+	}
+	return nil
+}
+
 // Limits on what a sweep file may ask for. They keep a typo (iterations:
 // 1e12) from filling memory or the disk before anyone notices: a run holds
 // its whole trace (56 bytes a row) until it is stored, and resuming keeps

@@ -54,7 +54,11 @@ func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method s
 	// "v2": refinements no longer probe a rate twice, so their probes are
 	// numbered otherwise than those of refinements stored before; a new
 	// sweep keeps the two apart.
-	h := sha256.Sum256([]byte(parent.Fingerprint + " refine v2 " + strconv.FormatFloat(precision, 'g', -1, 64)))
+	id := parent.Fingerprint + " refine v2 " + strconv.FormatFloat(precision, 'g', -1, 64)
+	if traceEvery != parent.TraceEvery { // probes stored otherwise than the grid's runs are other probes
+		id += " trace " + strconv.Itoa(traceEvery)
+	}
+	h := sha256.Sum256([]byte(id))
 	fp := hex.EncodeToString(h[:])
 	sw := &Sweep{Configs: probes}
 	err := s.startSweep(ctx, sw, `
