@@ -10,6 +10,7 @@ Usage: bench/run.py [--skip-w2]     (from the repository root or anywhere)
 Exit status 1 when a target is missed.
 """
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +30,21 @@ def measure(argv, db):
     if status != 0:
         sys.exit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()}")
     return seconds, rusage.ru_maxrss / 1024
+
+
+def ctrl_c(binary, db, yaml):
+    """Starts a sweep of yaml, sends SIGINT after 2 s and returns how many
+    milliseconds it took to exit, committing what finished: the promptness
+    the README promises for Ctrl-C."""
+    proc = subprocess.Popen([binary, "run", "--db", db, yaml], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    status = proc.wait()
+    ms = (time.monotonic() - start) * 1000
+    if status != 130:
+        sys.exit(f"Ctrl-C of {yaml}: exit status {status}, want 130")
+    return ms
 
 
 def counts(db, baseline):
@@ -108,6 +124,9 @@ def main():
         ("memory, 64 runs of 1M rows: peak RSS MB", results[("memory 64 x 1M rows", "sweep")]["rss"], "<", 256),
     ]
     if not skip_w2:
+        stop_ms = ctrl_c(binary, os.path.join(tmp, "ctrl-c.db"), os.path.join(BENCH, "w2.yaml"))
+        print(f"W2 Ctrl-C after 2 s: exited 130 {stop_ms:.0f} ms after SIGINT")
+        checks.append(("W2 Ctrl-C: ms from SIGINT to exit", stop_ms, "<", 500))
         w2, tenth = results[("W2 no trace", "sweep")], results[("W2/10 no trace", "sweep")]
         checks += [
             ("W2 no trace: configs/s", w2["configs"] / w2["seconds"], ">=", 200_000),

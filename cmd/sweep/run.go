@@ -226,8 +226,16 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	// The counts of what this run wrote are the sweep's counts when it
 	// wrote the whole sweep; otherwise (resumed, or another process wrote
 	// some of it) the database has the truth, at the cost of a scan.
+	//
+	// Not after Ctrl-C, which must end the process promptly: the scan of
+	// a sweep of a million runs takes a second. The summary then counts
+	// what this run stored.
 	total, rateCounts := written, counts.counts
-	if sw.Stored > 0 || written != sw.Configs {
+	countsOfThisRun := false
+	switch {
+	case (sw.Stored > 0 || written != sw.Configs) && interrupted:
+		total, countsOfThisRun = sw.Stored+written, sw.Stored > 0
+	case sw.Stored > 0 || written != sw.Configs:
 		var serr error
 		if rateCounts, total, serr = st.Summary(after, sw.ID); serr != nil {
 			return report(stderr, serr)
@@ -242,7 +250,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	slices.SortFunc(rateCounts, func(a, b store.RateCounts) int { return position[a.Rate] - position[b.Rate] })
 	sum := summary{
 		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
-		ranNow: written, elapsed: elapsed, counts: rateCounts, shard: shardName, shardFrom: from, shardTo: to,
+		ranNow: written, elapsed: elapsed, counts: rateCounts, countsOfThisRun: countsOfThisRun, shard: shardName, shardFrom: from, shardTo: to,
 		nothingToRun: remaining == 0,
 	}
 	printSummary(stdout, sum)
@@ -372,6 +380,9 @@ type summary struct {
 	ranNow  int64
 	elapsed time.Duration
 	counts  []store.RateCounts
+	// countsOfThisRun says counts are of the runs this invocation stored
+	// only (it was interrupted, and others were stored before).
+	countsOfThisRun bool
 	// shard is "I/N" when one shard ran, holding configs [shardFrom, shardTo).
 	shard              string
 	shardFrom, shardTo int64
@@ -406,7 +417,11 @@ func printSummary(w io.Writer, s summary) {
 		fmt.Fprintln(w)
 	}
 	rateName := s.spec.Method.RateAxis()
-	fmt.Fprintf(w, "verdicts per %s:\n", rateName)
+	if s.countsOfThisRun {
+		fmt.Fprintf(w, "verdicts per %s of the %d runs stored now (sweep ls or the verdict_counts view have them all):\n", rateName, s.ranNow)
+	} else {
+		fmt.Fprintf(w, "verdicts per %s:\n", rateName)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", rateName)
 	for _, v := range runner.Verdicts {

@@ -176,12 +176,11 @@ func (s *Store) loadDone(ctx context.Context, sw *Sweep) error {
 // with an index in [from, to) (the whole sweep, or the shard that ran) is
 // stored, whoever stored it; otherwise status.
 func (s *Store) FinishSweep(ctx context.Context, id int64, status string, from, to int64) error {
+	// One count (a scan of the sweep's id range), under the write lock.
 	_, err := s.db.ExecContext(ctx, `
-		UPDATE sweeps SET
-			status = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id + ?1 AND first_run_id + ?2 - 1) = ?2 - ?1
-				THEN 'done' ELSE ?3 END,
-			finished_at = CASE WHEN (SELECT count(*) FROM runs WHERE id BETWEEN first_run_id + ?1 AND first_run_id + ?2 - 1) = ?2 - ?1
-				THEN ?4 END
+		UPDATE sweeps SET (status, finished_at) = (
+			SELECT CASE WHEN n = ?2 - ?1 THEN 'done' ELSE ?3 END, CASE WHEN n = ?2 - ?1 THEN ?4 END
+			FROM (SELECT count(*) AS n FROM runs WHERE id BETWEEN sweeps.first_run_id + ?1 AND sweeps.first_run_id + ?2 - 1))
 		WHERE id = ?5`, from, to, status, now(), id)
 	if err != nil {
 		return fileError(s.path, "record the end of the sweep in", err)
