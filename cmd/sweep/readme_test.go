@@ -1,67 +1,165 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 	"testing"
 )
 
-// TestReadmeQueries runs experiments/alpha.yaml and experiments/edges.yaml
-// into one database, then every SQL query of the README that is followed by
-// its answer, through sweep query, and checks the answer, so that the
-// README stays true.
-func TestReadmeQueries(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs := regexp.MustCompile("(?s)```sql\n(.*?)```\\s*```text\n(.*?)```").FindAllSubmatch(readme, -1)
-	if len(pairs) < 6 {
-		t.Fatalf("found %d queries with answers in the README, want at least 6", len(pairs))
-	}
-	db := filepath.Join(t.TempDir(), "cookbook.db")
-	for _, file := range []string{"alpha.yaml", "edges.yaml"} {
-		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), []string{"run", "--db", db, "../../experiments/" + file}, nil, &stdout, &stderr); code != 0 {
-			t.Fatalf("sweep run %s exited %d: %s", file, code, stderr.String())
-		}
-	}
-	for i, p := range pairs {
-		query, want := string(p[1]), string(p[2])
-		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), []string{"query", "--db", db, query}, nil, &stdout, &stderr); code != 0 {
-			t.Errorf("README query %d exited %d: %s\n%s", i+1, code, stderr.String(), query)
-			continue
-		}
-		if got := stdout.String(); got != want {
-			t.Errorf("README query %d:\n%s\ngives\n%s\nthe README says\n%s", i+1, query, got, want)
-		}
-	}
+// readmeStep is one thing the README tells a reader to do, in order: a
+// command to run, and what it prints when the README shows it.
+type readmeStep struct {
+	line int
+	args []string // the sweep command, without "sweep"
+	want *string  // the output shown, when shown
 }
 
-// TestReadmeShow checks the example of sweep show in the README.
-func TestReadmeShow(t *testing.T) {
+// readmeSteps reads the README's steps in order: the go run ./cmd/sweep
+// commands of its sh blocks, the "$ sweep ..." examples with the output
+// shown below them (and the command a "# after ..." comment names, first),
+// and every sql block with the text block that answers it.
+func readmeSteps(t *testing.T, readme string) []readmeStep {
+	t.Helper()
+	var (
+		steps []readmeStep
+		fence string // the open block's language, "" outside one
+		block []string
+		start int
+	)
+	sc := bufio.NewScanner(strings.NewReader(readme))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case fence == "" && strings.HasPrefix(line, "```"):
+			fence, block, start = strings.TrimPrefix(line, "```")+" ", nil, n+1
+			continue
+		case fence != "" && line == "```":
+			steps = append(steps, blockSteps(t, strings.TrimSpace(fence), start, block, &steps)...)
+			fence = ""
+			continue
+		case fence != "":
+			block = append(block, line)
+		}
+	}
+	return steps
+}
+
+// blockSteps turns one code block into steps; a text block answers the sql
+// step before it.
+func blockSteps(t *testing.T, lang string, start int, block []string, prev *[]readmeStep) []readmeStep {
+	var steps []readmeStep
+	switch {
+	case lang == "sh":
+		for i, l := range block {
+			if cmd, ok := strings.CutPrefix(l, "go run ./cmd/sweep "); ok {
+				steps = append(steps, readmeStep{line: start + i, args: shellWords(t, stripComment(cmd))})
+			}
+		}
+	case lang == "sql":
+		steps = append(steps, readmeStep{line: start, args: []string{"query", strings.Join(block, "\n") + "\n"}})
+	case lang == "text":
+		if p := *prev; len(p) > 0 && p[len(p)-1].args[0] == "query" && p[len(p)-1].want == nil {
+			want := strings.Join(block, "\n") + "\n"
+			p[len(p)-1].want = &want
+		}
+	case lang == "" && len(block) > 0 && strings.HasPrefix(block[0], "$ sweep "):
+		cmd, comment, _ := strings.Cut(strings.TrimPrefix(block[0], "$ sweep "), "#")
+		if after, ok := strings.CutPrefix(strings.TrimSpace(comment), "after sweep "); ok {
+			steps = append(steps, readmeStep{line: start, args: shellWords(t, after)})
+		}
+		want := strings.Join(block[1:], "\n") + "\n"
+		steps = append(steps, readmeStep{line: start, args: shellWords(t, cmd), want: &want})
+	}
+	return steps
+}
+
+// stripComment drops a trailing shell comment: "# " after two spaces.
+func stripComment(cmd string) string {
+	if i := strings.Index(cmd, "  #"); i >= 0 {
+		return cmd[:i]
+	}
+	return cmd
+}
+
+// shellWords splits a command line as sh would, for the quoting the README
+// uses: single and double quotes, no escapes.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	var (
+		words []string
+		cur   strings.Builder
+		quote rune
+		in    bool
+	)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == ' ' || r == '\t':
+			if in {
+				words, in = append(words, cur.String()), false
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != 0 {
+		t.Fatalf("unbalanced quote in README command %q", line)
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// TestReadmeInOrder follows the README from the top, as a reader would, in
+// one directory and one database (results/sweep.db): every sweep command of
+// its sh blocks, every "$ sweep" example and every query with its answer,
+// in the order they appear, each checked against what the README shows.
+func TestReadmeInOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the README's sweeps")
+	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)```\n\\$ sweep show 1 --head 3 --tail 1 +# after sweep run experiments/book.yaml\n(.*?)```").FindSubmatch(readme)
-	if m == nil {
-		t.Fatal("the README has no sweep show example")
+	steps := readmeSteps(t, string(readme))
+	shown := 0
+	for _, s := range steps {
+		if s.want != nil {
+			shown++
+		}
 	}
-	db := filepath.Join(t.TempDir(), "book.db")
-	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"run", "--db", db, "../../experiments/book.yaml"}, nil, &stdout, &stderr); code != 0 {
-		t.Fatalf("sweep run exited %d: %s", code, stderr.String())
+	if shown < 10 {
+		t.Fatalf("found %d README examples with their output, want at least 10", shown)
 	}
-	stdout.Reset()
-	if code := run(context.Background(), []string{"show", "--db", db, "1", "--head", "3", "--tail", "1"}, nil, &stdout, &stderr); code != 0 {
-		t.Fatalf("sweep show exited %d: %s", code, stderr.String())
+	experiments, err := filepath.Abs("../../experiments")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := stdout.String(), string(m[1]); got != want {
-		t.Errorf("sweep show prints\n%s\nthe README says\n%s", got, want)
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "experiments"), os.DirFS(experiments)); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, s := range steps {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), s.args, nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("README line %d: sweep %s exited %d: %s", s.line, strings.Join(s.args, " "), code, stderr.String())
+		}
+		if s.want != nil && stdout.String() != *s.want {
+			t.Errorf("README line %d: sweep %s prints\n%s\nthe README shows\n%s", s.line, strings.Join(s.args, " "), stdout.String(), *s.want)
+		}
 	}
 }
