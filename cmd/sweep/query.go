@@ -119,7 +119,7 @@ func queryError(err error) error {
 		return usageError{msg: ce.Error(), hint: "run each statement with its own sweep query"}
 	}
 	return usageError{msg: "query: " + err.Error(),
-		hint: "the tables are sweeps, runs and trace, the views verdict_counts, safe_alpha, theory, mismatch, first_overshoot, divergence_onset and sweep_overview; see the README"}
+		hint: "sweep query -h lists the tables and views, and the README their columns"}
 }
 
 func parseFormat(name string, allowed []tabular.Format) (tabular.Format, error) {
