@@ -15,10 +15,12 @@ const plotUsage = `Usage: sweep plot [--db PATH] [--sweep NAME|ID] [--runs IDS] 
 
 Draws one chart of a sweep as a PNG, SVG or PDF file, for papers and
 READMEs: the stability map (the commonest verdict over goals and weights,
-with the theory's lines), the safe-rate frontier, or the error curves (of
---runs, by default one run of each verdict). The sweep is --sweep, a name
-(its newest sweep) or an id as sweep ls lists them; else the sweep of the
---runs; else the newest. Missing directories are created.
+ties split, with the theory's lines), the safe-rate frontier, or the error
+curves (of --runs, by default one run of each verdict: the longest trace,
+nearest the middle of the grid). curves needs traces: a sweep run with
+--trace none has none, and plot says so with exit status 2. The sweep is
+--sweep, a name (its newest sweep) or an id as sweep ls lists them; else
+the sweep of the --runs; else the newest. Missing directories are created.
 
 Flags:
 `
@@ -60,6 +62,13 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	d, err := loadPictures(ctx, *dbPath, *sweep, *runs)
 	if err != nil {
 		return report(stderr, err)
+	}
+	if d.TraceEvery == 0 && htmlreport.NeedsTraces(pos[0]) {
+		// An empty chart would look like a sweep that learned nothing.
+		return report(stderr, usageError{
+			msg:  fmt.Sprintf("sweep %s stores no traces (it ran with --trace none): %s draws traces", d.Name, pos[0]),
+			hint: "run it again with traces, as a sweep of its own beside this one: " + htmlreport.RerunCommand(d),
+		})
 	}
 	for _, o := range outputs {
 		format, file := o[0], o[1]

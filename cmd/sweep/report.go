@@ -18,7 +18,9 @@ const reportUsage = `Usage: sweep report [--db PATH] [--sweep NAME|ID] [--runs I
 Writes one self-contained HTML file (no network needed to view it) with the
 sweep's stability map (rate against input, coloured by verdict, with the
 theory's boundaries), its safe-rate frontier, error curves of chosen runs
-(by default one of each verdict), its summary and its sweep file.
+(by default one of each verdict, the longest trace, nearest the middle of
+the grid; a sweep run with --trace none has none and the report says how
+to store them), its summary and its sweep file.
 
 The sweep is --sweep, a name (its newest sweep) or an id as sweep ls lists
 them; else the sweep of the --runs; else the newest. The file is --out, by

@@ -36,6 +36,10 @@ type Curve struct {
 	Label   string
 	Verdict string
 	Points  []Point
+	// Color is the curve's own colour (see curveColors), Dashed whether
+	// its line is dashed because the palette ran out.
+	Color  string
+	Dashed bool
 }
 
 // Frontier is the largest rate at which every goal and weight converged,
@@ -47,20 +51,25 @@ type Frontier struct {
 
 // Data is everything a report shows of one sweep.
 type Data struct {
-	SweepID  int64
-	Name     string
-	Method   string
-	RateAxis string
-	YAML     string
-	Status   string
-	Configs  int64
-	Stored   int64
-	Counts   map[string]int64
-	Rates    []float64 // sorted ascending
-	Inputs   []float64 // sorted ascending
-	Cells    []Cell
-	Frontier []Frontier
-	Curves   []Curve
+	SweepID int64
+	Name    string
+	DB      string // the database's path, for hints
+	File    string // the sweep file's path as given to sweep run
+	// TraceEvery is the trace storage: 1 every row, 0 none (no curves can
+	// be drawn), N every Nth and the deciding row.
+	TraceEvery int64
+	Method     string
+	RateAxis   string
+	YAML       string
+	Status     string
+	Configs    int64
+	Stored     int64
+	Counts     map[string]int64
+	Rates      []float64 // sorted ascending
+	Inputs     []float64 // sorted ascending
+	Cells      []Cell
+	Frontier   []Frontier
+	Curves     []Curve
 }
 
 // Verdicts in the order reports list them, with their colours.
@@ -78,12 +87,12 @@ var Colors = map[string]string{
 
 // Load reads the sweep with the given id (0: the newest that is not a
 // refinement's probes) from a database.
-// curves lists the runs whose error curves to draw; empty picks the first
-// run of each verdict.
+// curves lists the runs whose error curves to draw; empty picks one run of
+// each verdict that shows something (see candidates and pickCurve).
 func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (*Data, error) {
-	d := &Data{Counts: map[string]int64{}}
+	d := &Data{Counts: map[string]int64{}, DB: r.Path()}
 	row := func(query string, args ...any) (*sql.Rows, error) { return r.Query(ctx, query, args...) }
-	q := "SELECT s.id, s.name, s.method, s.yaml, o.status, s.configs, o.stored FROM sweeps s JOIN sweep_overview o ON o.id = s.id"
+	q := "SELECT s.id, s.name, s.method, s.yaml, s.file, s.trace_every, o.status, s.configs, o.stored FROM sweeps s JOIN sweep_overview o ON o.id = s.id"
 	var args []any
 	if sweepID > 0 {
 		q += " WHERE s.id = ?"
@@ -98,7 +107,7 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 	}
 	found := rows.Next()
 	if found {
-		err = rows.Scan(&d.SweepID, &d.Name, &d.Method, &d.YAML, &d.Status, &d.Configs, &d.Stored)
+		err = rows.Scan(&d.SweepID, &d.Name, &d.Method, &d.YAML, &d.File, &d.TraceEvery, &d.Status, &d.Configs, &d.Stored)
 	}
 	rows.Close()
 	if err != nil {
@@ -146,21 +155,29 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 	d.Frontier = frontier(d)
 
 	if len(curves) == 0 {
-		seen := map[string]bool{}
-		for _, c := range d.Cells {
-			if !seen[c.Verdict] {
-				seen[c.Verdict] = true
-				curves = append(curves, c.RunID)
+		if d.TraceEvery == 0 {
+			// No traces: nothing to pick from (the report says so).
+			return d, nil
+		}
+		for _, verdict := range Verdicts {
+			c, err := pickCurve(ctx, r, d, candidates(d)[verdict])
+			if err != nil {
+				return nil, err
+			}
+			if c != nil {
+				d.Curves = append(d.Curves, *c)
 			}
 		}
-	}
-	for _, id := range curves {
-		c, err := loadCurve(ctx, r, d, id)
-		if err != nil {
-			return nil, err
+	} else {
+		for _, id := range curves {
+			c, err := loadCurve(ctx, r, d, id)
+			if err != nil {
+				return nil, err
+			}
+			d.Curves = append(d.Curves, c)
 		}
-		d.Curves = append(d.Curves, c)
 	}
+	curveColors(d.Curves)
 	return d, nil
 }
 
@@ -198,7 +215,7 @@ func loadCurve(ctx context.Context, r *store.Reader, d *Data, id int64) (Curve, 
 	var c Curve
 	for _, cell := range d.Cells {
 		if cell.RunID == id {
-			c = Curve{RunID: id, Verdict: cell.Verdict, Label: fmt.Sprintf("run %d: %s %g, input %g, goal %g, weight %g (%s)",
+			c = Curve{RunID: id, Verdict: cell.Verdict, Label: fmt.Sprintf("run %d: %s %.6g, input %g, goal %g, weight %g (%s)",
 				id, d.RateAxis, cell.Rate, cell.Input, cell.Goal, cell.Weight, cell.Verdict)}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -100,19 +101,24 @@ func bounds(values []float64, log bool) []float64 {
 	return out
 }
 
-func svgOpen(b *strings.Builder, id, label string) {
+// svgOpen starts a chart of the plot area and its axes, and below them
+// extra pixels (for a legend, which never goes over the data).
+func svgOpen(b *strings.Builder, id, label string, extra int) {
+	w, h := marginL+plotW+margin, margin+plotH+marginB+extra
 	fmt.Fprintf(b, `<svg id="%s" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d" font-family="sans-serif" xmlns="http://www.w3.org/2000/svg">`,
-		id, template.HTMLEscapeString(label), marginL+plotW+margin, margin+plotH+marginB, marginL+plotW+margin, margin+plotH+marginB)
+		id, template.HTMLEscapeString(label), w, h, w, h)
 }
 
 func num(v float64) string { return fmt.Sprintf("%g", v) }
 
 // mapSVG draws the stability map: one panel per (goal, weight) and one for
 // all of them, each cell coloured by verdict (the commonest, in the
-// aggregate), with the theory's alpha = 1/x^2 and 2/x^2 over it.
-func mapSVG(d *Data) (svg string, panels []string) {
+// aggregate, the tied verdicts side by side where several are commonest),
+// with the theory's alpha = 1/x^2 and 2/x^2 over it. ties lists the
+// colours of the first tie, nil when there is none.
+func mapSVG(d *Data) (svg string, panels []string, ties []string) {
 	var b strings.Builder
-	svgOpen(&b, "stability-map", "stability map: "+d.RateAxis+" against input, coloured by verdict")
+	svgOpen(&b, "stability-map", "stability map: "+d.RateAxis+" against input, coloured by verdict", 0)
 	xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
 	xa := axis{lo: xb[0], hi: xb[len(xb)-1], log: true, from: marginL, to: marginL + plotW}
 	ya := axis{lo: yb[0], hi: yb[len(yb)-1], from: margin + plotH, to: margin}
@@ -170,20 +176,38 @@ func mapSVG(d *Data) (svg string, panels []string) {
 		}
 		return cmpFloat(a.input, b.input)
 	})
+	gradients := map[string]bool{}
 	for _, p := range ps {
-		best, n, total := "", 0, 0
 		var parts []string
 		for _, v := range Verdicts {
 			if c := counts[p][v]; c > 0 {
-				total += c
 				parts = append(parts, fmt.Sprintf("%d %s", c, v))
-				if c > n {
-					best, n = v, c
-				}
 			}
 		}
 		title := fmt.Sprintf("%s %g, input %g: %s", d.RateAxis, p.rate, p.input, strings.Join(parts, ", "))
-		cell(p, Colors[best], best, title)
+		best := commonest(counts[p])
+		if len(best) == 1 {
+			cell(p, Colors[best[0]], best[0], title)
+			continue
+		}
+		// A tie: one cell split into stripes of the tied verdicts, by a
+		// gradient with hard stops, so the map keeps one rect per cell.
+		id := "tie-" + strings.Join(best, "-")
+		if !gradients[id] {
+			gradients[id] = true
+			fmt.Fprintf(&b, `<defs><linearGradient id="%s">`, id)
+			for i, v := range best {
+				fmt.Fprintf(&b, `<stop offset="%.4f" stop-color="%s"/><stop offset="%.4f" stop-color="%s"/>`,
+					float64(i)/float64(len(best)), Colors[v], float64(i+1)/float64(len(best)), Colors[v])
+			}
+			b.WriteString(`</linearGradient></defs>`)
+		}
+		if ties == nil {
+			for _, v := range best {
+				ties = append(ties, Colors[v])
+			}
+		}
+		cell(p, "url(#"+id+")", "tie", title+" (a tie: "+strings.Join(best, " = ")+")")
 	}
 	b.WriteString(`</g>`)
 	for i, k := range keys {
@@ -202,9 +226,9 @@ func mapSVG(d *Data) (svg string, panels []string) {
 			theoryCurve(&b, xa, ya, k, fmt.Sprintf("theory: alpha = %g/input²", k), k == 2)
 		}
 	}
-	axes(&b, xa, ya, d.RateAxis+" (log scale)", "input")
+	axes(&b, xa, ya, gridTicksSVG(d.Rates, xa, true), gridTicksSVG(d.Inputs, ya, false), d.RateAxis+" (log scale)", "input")
 	b.WriteString(`</svg>`)
-	return b.String(), panels
+	return b.String(), panels, ties
 }
 
 func cmpFloat(a, b float64) int {
@@ -230,21 +254,40 @@ func theoryCurve(b *strings.Builder, xa, ya axis, k float64, label string, dashe
 	fmt.Fprintf(b, `"><title>%s</title></path>`, template.HTMLEscapeString(label))
 }
 
-// axes draws the frame, ticks and labels.
-func axes(b *strings.Builder, xa, ya axis, xlabel, ylabel string) {
+// axes draws the frame, ticks and labels; a tick without a label is drawn
+// shorter.
+func axes(b *strings.Builder, xa, ya axis, xt, yt []axisTick, xlabel, ylabel string) {
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>`, marginL, margin, plotW, plotH)
-	for _, t := range ticks(xa) {
-		x := xa.pos(t)
-		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333"/><text x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`,
-			x, x, margin+plotH, margin+plotH+5, x, margin+plotH+18, num(t))
+	for _, t := range xt {
+		x := xa.pos(t.v)
+		if t.label == "" {
+			fmt.Fprintf(b, `<line class="tick" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333"/>`, x, x, margin+plotH, margin+plotH+3)
+			continue
+		}
+		fmt.Fprintf(b, `<line class="tick" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333"/><text class="x-tick" x="%.1f" y="%d" text-anchor="middle" font-size="11">%s</text>`,
+			x, x, margin+plotH, margin+plotH+5, x, margin+plotH+18, template.HTMLEscapeString(t.label))
 	}
-	for _, t := range ticks(ya) {
-		y := ya.pos(t)
-		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333"/><text x="%d" y="%.1f" text-anchor="end" font-size="11">%s</text>`,
-			marginL-5, marginL, y, y, marginL-8, y+4, num(t))
+	for _, t := range yt {
+		y := ya.pos(t.v)
+		if t.label == "" {
+			fmt.Fprintf(b, `<line class="tick" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333"/>`, marginL-3, marginL, y, y)
+			continue
+		}
+		fmt.Fprintf(b, `<line class="tick" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333"/><text class="y-tick" x="%d" y="%.1f" text-anchor="end" font-size="11">%s</text>`,
+			marginL-5, marginL, y, y, marginL-8, y+4, template.HTMLEscapeString(t.label))
 	}
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" font-size="12">%s</text>`, marginL+plotW/2, margin+plotH+40, template.HTMLEscapeString(xlabel))
 	fmt.Fprintf(b, `<text transform="translate(16 %d) rotate(-90)" text-anchor="middle" font-size="12">%s</text>`, margin+plotH/2, template.HTMLEscapeString(ylabel))
+}
+
+// roundTicks labels the round values of ticks.
+func roundTicks(a axis) []axisTick {
+	var out []axisTick
+	for _, v := range ticks(a) {
+		// 12 digits: 3 steps of 0.2 print as 0.6, not 0.6000000000000001.
+		out = append(out, axisTick{v: v, label: strconv.FormatFloat(v, 'g', 12, 64)})
+	}
+	return out
 }
 
 // ticks returns round values inside an axis: decades on a log axis, a
@@ -275,7 +318,7 @@ func ticks(a axis) []float64 {
 // theory's 2/input^2.
 func frontierSVG(d *Data) string {
 	var b strings.Builder
-	svgOpen(&b, "frontier", "the largest converging "+d.RateAxis+" per input, against the theory")
+	svgOpen(&b, "frontier", "the largest converging "+d.RateAxis+" per input, against the theory", 0)
 	yb := bounds(d.Rates, true)
 	xa := axis{lo: d.Inputs[0] - 0.5, hi: d.Inputs[len(d.Inputs)-1] + 0.5, from: marginL, to: marginL + plotW}
 	if len(d.Inputs) > 1 {
@@ -296,7 +339,7 @@ func frontierSVG(d *Data) string {
 		fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s" data-input="%s" data-rate="%s"><title>input %g: largest converging %s %g (theory %s)</title></circle>`,
 			xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], num(f.Input), num(f.Largest), f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
 	}
-	axes(&b, xa, ya, "input", "largest converging "+d.RateAxis+" (log scale)")
+	axes(&b, xa, ya, gridTicksSVG(d.Inputs, xa, true), gridTicksSVG(d.Rates, ya, false), "input", "largest converging "+d.RateAxis+" (log scale)")
 	b.WriteString(`</svg>`)
 	return b.String()
 }
@@ -309,55 +352,53 @@ func theoryText(t float64) string {
 }
 
 // curvesSVG draws error against step on a log scale for each curve, each
-// point with its step, weight and error on hover.
+// point with its step, weight and error on hover, and the legend (each
+// run's colour and label, verdict included) below the plot. Errors of 0
+// are drawn at the axis floor, labelled 0.
 func curvesSVG(d *Data) string {
 	var b strings.Builder
-	svgOpen(&b, "error-curves", "error against step, log scale")
+	const rowH = 15
+	svgOpen(&b, "error-curves", "error against step, log scale", 8+rowH*len(d.Curves))
 	maxStep := int64(1)
-	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, c := range d.Curves {
 		for _, p := range c.Points {
 			maxStep = max(maxStep, p.Step)
-			if p.Error > 0 && !math.IsInf(p.Error, 0) {
-				lo, hi = math.Min(lo, p.Error), math.Max(hi, p.Error)
-			}
 		}
 	}
-	if math.IsInf(lo, 1) {
-		lo, hi = 1e-12, 1
-	}
-	if lo == hi {
-		lo, hi = lo/10, hi*10
-	}
+	floor, ceil, hasZero := errorRange(d.Curves)
 	xa := axis{lo: 0, hi: float64(maxStep), from: marginL, to: marginL + plotW}
-	ya := axis{lo: math.Floor(math.Log10(lo)), hi: math.Ceil(math.Log10(hi)), log: true, from: margin + plotH, to: margin}
-	clamp := func(e float64) float64 {
-		switch {
-		case math.IsNaN(e) || math.IsInf(e, 1) || e > math.Pow(10, ya.hi):
-			return math.Pow(10, ya.hi)
-		case e <= 0 || e < math.Pow(10, ya.lo):
-			return math.Pow(10, ya.lo)
-		}
-		return e
-	}
+	ya := axis{lo: floor, hi: ceil, from: margin + plotH, to: margin}
+	y := func(e float64) float64 { return ya.at(errorY(e, floor, ceil)) }
 	for i, c := range d.Curves {
-		color := Colors[c.Verdict]
-		fmt.Fprintf(&b, `<g class="curve" data-run="%d" data-verdict="%s"><path fill="none" stroke="%s" stroke-width="1.5" d="`, c.RunID, c.Verdict, color)
+		dash := ""
+		if c.Dashed {
+			dash = ` stroke-dasharray="5 3"`
+		}
+		fmt.Fprintf(&b, `<g class="curve" data-run="%d" data-verdict="%s" data-color="%s"><path fill="none" stroke="%s" stroke-width="1.5"%s d="`, c.RunID, c.Verdict, c.Color, c.Color, dash)
 		for k, p := range c.Points {
 			cmd := "L"
 			if k == 0 {
 				cmd = "M"
 			}
-			fmt.Fprintf(&b, "%s%.1f %.1f ", cmd, xa.pos(float64(p.Step)), ya.pos(clamp(p.Error)))
+			fmt.Fprintf(&b, "%s%.1f %.1f ", cmd, xa.pos(float64(p.Step)), y(p.Error))
 		}
 		fmt.Fprintf(&b, `"><title>%s</title></path>`, template.HTMLEscapeString(c.Label))
 		for _, p := range c.Points {
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>step %d, weight %s, error %s</title></circle>`,
-				xa.pos(float64(p.Step)), ya.pos(clamp(p.Error)), color, p.Step, num(p.Weight), num(p.Error))
+				xa.pos(float64(p.Step)), y(p.Error), c.Color, p.Step, num(p.Weight), num(p.Error))
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="%s">%s</text></g>`, marginL+8, margin+14+14*i, color, template.HTMLEscapeString(c.Label))
+		ly := margin + plotH + marginB + 8 + rowH*i
+		fmt.Fprintf(&b, `<g class="legend-entry"><line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2"%s/><text x="%d" y="%d" font-size="11" fill="#222">%s</text></g></g>`,
+			marginL, marginL+20, ly+6, ly+6, c.Color, dash, marginL+26, ly+10, template.HTMLEscapeString(c.Label))
 	}
-	axes(&b, xa, ya, "step", "error (log scale)")
+	var yt []axisTick
+	for _, t := range roundTicks(axis{lo: ya.lo, hi: ya.hi, log: true}) {
+		if hasZero && math.Abs(math.Log10(t.v)-floor) < 1e-9 {
+			t.label = "0"
+		}
+		yt = append(yt, t)
+	}
+	axes(&b, xa, axis{lo: ya.lo, hi: ya.hi, log: true, from: ya.from, to: ya.to}, roundTicks(xa), yt, "step", "error (log scale)")
 	b.WriteString(`</svg>`)
 	return b.String()
 }
@@ -391,8 +432,9 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; }
 <p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>
 <div>{{.Frontier}}</div>
 <h2>Error curves</h2>
-<p>Hover a point for its step, weight and error.</p>
-<div>{{.Curves}}</div>
+{{if .NoTraces}}<p id="no-traces">Sweep {{.D.Name}} stores no traces (it ran with <code>--trace none</code>), so there are no error curves to draw. To see them, run the sweep again with traces (a sweep of its own beside this one): <code>{{.Rerun}}</code></p>
+{{else}}<p>Hover a point for its step, weight and error. An error of 0 is drawn at the axis floor, labelled 0.</p>
+<div>{{.Curves}}</div>{{end}}
 <h2>Sweep file</h2>
 <pre>{{.D.YAML}}</pre>
 <script>
@@ -422,17 +464,46 @@ func Write(w io.Writer, d *Data) error {
 	if len(d.Cells) == 0 {
 		return fmt.Errorf("sweep %s has no stored runs to draw", d.Name)
 	}
-	mapSVGText, panels := mapSVG(d)
-	type legend struct{ Name, Color string }
+	mapSVGText, panels, ties := mapSVG(d)
+	type legend struct {
+		Name  string
+		Color template.CSS
+	}
 	var counts []int64
 	var leg []legend
 	for _, v := range Verdicts {
 		counts = append(counts, d.Counts[v])
-		leg = append(leg, legend{v, Colors[v]})
+		leg = append(leg, legend{v, template.CSS(Colors[v])})
+	}
+	if ties != nil {
+		var stops []string
+		for i, c := range ties {
+			stops = append(stops, fmt.Sprintf("%s %.0f%% %.0f%%", c, 100*float64(i)/float64(len(ties)), 100*float64(i+1)/float64(len(ties))))
+		}
+		leg = append(leg, legend{"tie (split cell: the tied verdicts side by side)", template.CSS("linear-gradient(90deg, " + strings.Join(stops, ", ") + ")")})
+	}
+	curves := ""
+	if d.TraceEvery != 0 {
+		curves = curvesSVG(d)
 	}
 	return page.Execute(w, map[string]any{
 		"D": d, "GD": d.Method == "gradient_descent", "Verdicts": Verdicts, "Counts": counts, "Legend": leg,
 		"Panels": panels, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
-		"Curves": template.HTML(curvesSVG(d)),
+		"Curves": template.HTML(curves), "NoTraces": d.TraceEvery == 0,
+		"Rerun": RerunCommand(d),
 	})
+}
+
+// RerunCommand returns the command that runs a sweep again with every trace
+// row stored.
+func RerunCommand(d *Data) string {
+	return fmt.Sprintf("sweep run --db %s --trace all %s", shellQuote(d.DB), shellQuote(d.File))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:+,@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

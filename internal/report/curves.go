@@ -1,0 +1,121 @@
+package report
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"sweep/internal/store"
+)
+
+// The default error curves are one run of each verdict, picked to teach:
+// the first run of a verdict is often one that converged at step 0 with
+// error 0 (nothing to see on a log axis) or a one-row stalled run, so each
+// verdict's runs are tried longest trace first and, among equally long
+// ones, nearest the middle of the grid, until one shows a line.
+
+// candidates lists, per verdict, the runs of d in the order pickCurve tries
+// them: most trace rows first, then nearest the middle of the grid (in
+// grid positions, so a log-spaced rate axis counts like a linear input
+// axis), then by id.
+func candidates(d *Data) map[string][]int64 {
+	rateIndex, inputIndex := map[float64]int{}, map[float64]int{}
+	for i, v := range d.Rates {
+		rateIndex[v] = i
+	}
+	for i, v := range d.Inputs {
+		inputIndex[v] = i
+	}
+	middle := func(c Cell) float64 {
+		off := func(i, n int) float64 {
+			if n < 2 {
+				return 0
+			}
+			return float64(i)/float64(n-1) - 0.5
+		}
+		return math.Hypot(off(rateIndex[c.Rate], len(d.Rates)), off(inputIndex[c.Input], len(d.Inputs)))
+	}
+	by := map[string][]Cell{}
+	for _, c := range d.Cells {
+		by[c.Verdict] = append(by[c.Verdict], c)
+	}
+	out := map[string][]int64{}
+	for v, cells := range by {
+		slices.SortStableFunc(cells, func(a, b Cell) int {
+			if a.Steps != b.Steps {
+				return cmpFloat(float64(b.Steps), float64(a.Steps))
+			}
+			if da, db := middle(a), middle(b); math.Abs(da-db) > 1e-12 {
+				return cmpFloat(da, db)
+			}
+			return cmpFloat(float64(a.RunID), float64(b.RunID))
+		})
+		for _, c := range cells {
+			out[v] = append(out[v], c.RunID)
+		}
+	}
+	return out
+}
+
+// visible counts the points of a curve that a log axis shows where they
+// are: finite errors above zero.
+func visible(c Curve) int {
+	n := 0
+	for _, p := range c.Points {
+		if p.Error > 0 && !math.IsInf(p.Error, 0) {
+			n++
+		}
+	}
+	return n
+}
+
+// maxTries bounds the traces read per verdict, so that a sweep of a million
+// runs whose longest runs all end at error 0 is not read whole.
+const maxTries = 8
+
+// pickCurve loads the first of ids whose curve shows a line (two visible
+// points, or every point of a shorter trace); failing that, the one with
+// the most visible points among those tried. It returns nil for no ids.
+func pickCurve(ctx context.Context, r *store.Reader, d *Data, ids []int64) (*Curve, error) {
+	var best *Curve
+	for i, id := range ids {
+		if i == maxTries {
+			break
+		}
+		c, err := loadCurve(ctx, r, d, id)
+		if err != nil {
+			return nil, err
+		}
+		if n := visible(c); n >= min(2, len(c.Points)) && len(c.Points) > 0 {
+			return &c, nil
+		}
+		if best == nil || visible(c) > visible(*best) {
+			best = &c
+		}
+	}
+	return best, nil
+}
+
+// extraColors are the colours of curves after the first of their verdict
+// (which has the verdict's colour): the rest of the Okabe-Ito palette and
+// Paul Tol's muted one, none of them a verdict's colour.
+var extraColors = []string{"#56B4E9", "#CC79A7", "#000000", "#332288", "#882255", "#44AA99", "#117733", "#AA4499", "#88CCEE", "#DDCC77"}
+
+// curveColors gives every curve a colour of its own: the first curve of
+// each verdict the verdict's colour, so that curves and map read alike;
+// the others the next unused colour of extraColors, dashed once those run
+// out.
+func curveColors(curves []Curve) {
+	used := map[string]bool{}
+	next := 0
+	for i := range curves {
+		c := &curves[i]
+		if col := Colors[c.Verdict]; col != "" && !used[col] {
+			c.Color, used[col] = col, true
+			continue
+		}
+		c.Color = extraColors[next%len(extraColors)]
+		c.Dashed = next >= len(extraColors)
+		next++
+	}
+}
