@@ -22,9 +22,9 @@ const refineUsage = `Usage: sweep refine [--db PATH] [--sweep NAME|ID] [--precis
 Finds the edges of learning that a sweep's grid only brackets: for each
 input, goal and starting weight, bisects the rate between the grid values on
 either side of each edge to a relative precision (default 1e-6, or the
-file's refine: precision): the largest rate that converges within the
-budget, the smallest that diverges, and the largest whose delta never
-changes sign. Each probe is stored as a run (of a sweep named "NAME
+file's refine: precision): every rate at which convergence within the
+budget starts or stops, divergence starts or stops, and overshooting (the
+delta changing sign) starts or stops. Each probe is stored as a run (of a sweep named "NAME
 refine"), with the trace rows the sweep stored for its own runs unless
 --trace says otherwise; the edges go to the boundary view.
 
@@ -141,7 +141,7 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	var rows []store.BoundaryRow
 	for _, b := range boundaries {
 		for _, e := range b.Edges {
-			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Edge: e.Kind,
+			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Edge: e.Kind, N: e.N,
 				Found: e.Found, Value: e.Value, Lower: e.Lower, Upper: e.Upper, Probes: e.Probes})
 		}
 	}
@@ -182,19 +182,22 @@ func (u *unstored) Done(r *runner.Result) error {
 	return u.Sink.Done(r)
 }
 
-// printEdges prints the edges per input: the lowest converge edge and the
-// highest diverge edge over goals and weights, and the theory.
+// printEdges prints the edges per input, edge kind, number along the rate
+// axis and change, over the input's goals and starting weights: how many
+// of them have that edge, its lowest and highest rate, and where the
+// theory puts it.
 func printEdges(ctx context.Context, db string, sweepID int64, stdout, stderr io.Writer) int {
 	r, err := store.OpenReader(ctx, db)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer r.Close()
-	fmt.Fprintln(stdout, "per input, over its goals and starting weights: the lowest converge edge, the highest diverge edge and the lowest overshoot edge")
+	fmt.Fprintln(stdout, "per input, every rate at which convergence, divergence or overshooting starts or stops, numbered by rate (n);")
+	fmt.Fprintln(stdout, "over the input's goals and starting weights: how many have that edge (combinations), its lowest and highest rate")
 	rows, err := r.Query(ctx, `
-		SELECT input, min(converge_edge) AS converge_edge, max(diverge_edge) AS diverge_edge, theory_edge,
-			min(overshoot_edge) AS overshoot_edge, theory_overshoot
-		FROM boundary WHERE sweep_id = ? GROUP BY input ORDER BY input`, sweepID)
+		SELECT input, edge, n, change, count(*) AS combinations, min(value) AS lowest, max(value) AS highest, theory
+		FROM boundary WHERE sweep_id = ? AND value IS NOT NULL
+		GROUP BY input, edge, n, change ORDER BY input, edge, n, change`, sweepID)
 	if err != nil {
 		return report(stderr, err)
 	}

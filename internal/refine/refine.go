@@ -1,16 +1,26 @@
 // Package refine finds the edges of learning that a grid only brackets: for
 // each input, goal and starting weight of a sweep, it bisects the learning
-// rate between the grid values on either side of an edge until they are
-// within a relative precision. The edges are
+// rate between every pair of neighbouring grid values on either side of an
+// edge until they are within a relative precision. The edges are every rate,
+// along the grid, at which
 //
-//   - converge: the largest rate that converges within the budget (theory,
-//     for gradient descent: just under 2/input^2 when the budget is large);
-//   - diverge: the smallest rate that diverges within the budget (2/input^2
-//     lies between the two, and they close in on it as the budget grows);
-//   - overshoot: the largest rate whose delta never changes sign (theory:
+//   - converge: convergence within the budget starts or stops (theory, for
+//     gradient descent: it stops just under 2/input^2 when the budget is
+//     large);
+//   - diverge: divergence within the budget starts or stops (2/input^2 lies
+//     between where convergence stops and divergence starts, and they close
+//     in on it as the budget grows);
+//   - overshoot: the delta starts or stops changing sign (theory: starts at
 //     1/input^2).
 //
-// hot_cold has only the converge edge (of step_amount). Each probe is a
+// Verdicts need not be monotone in the rate: hot_cold's step_amount can
+// converge at 0.55, oscillate at 0.3 and converge again at 0.1, and
+// gradient descent near the limits of float64 can too. So an edge kind has
+// as many edges as its verdict changes along the grid, each bisected in its
+// own bracket; a change of verdict that the grid does not see (two changes
+// between neighbouring rates) stays unseen.
+//
+// hot_cold has only the converge edges (of step_amount). Each probe is a
 // normal run, handed to the caller to store.
 package refine
 
@@ -33,14 +43,24 @@ const (
 // DefaultPrecision is the relative precision edges are found to.
 const DefaultPrecision = grid.DefaultRefinePrecision
 
-// Edge is one edge of one (input, goal, weight).
+// Edge is one edge of one (input, goal, weight): one change of verdict
+// along the rate axis.
 type Edge struct {
 	Kind string
-	// Found is false when the grid does not bracket the edge (every rate
-	// converged, say, or none did).
+	// N numbers the edges of a kind by rate, from 0 for the lowest.
+	N int
+	// Found is false when the grid does not bracket any edge of the kind
+	// (every rate converged, say, or none did); the Edge then stands for
+	// that absence, with N 0.
 	Found bool
-	// Value is the edge: the last rate on the inside of it (the largest
-	// converging or non-overshooting rate, the smallest diverging one).
+	// Starts reports whether what the kind names (convergence, divergence,
+	// overshooting) starts at the edge as the rate rises; false: it stops.
+	Starts bool
+	// Value is the edge: the end of the final bracket on the converging
+	// side (converge), the diverging side (diverge) or the side whose
+	// delta never changes sign (overshoot). Where convergence stops, it is
+	// the largest converging rate; where divergence starts, the smallest
+	// diverging one.
 	Value float64
 	// Lower and Upper are the final bracket: Value is one of them, and
 	// Upper/Lower - 1 <= the precision.
@@ -201,11 +221,11 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 					outcomes[i] = o
 				}
 				for _, kind := range kinds {
-					e, err := bisect(kind, rates, outcomes, precision, run)
+					es, err := edges(kind, rates, outcomes, precision, run)
 					if err != nil {
 						return nil, err
 					}
-					b.Edges = append(b.Edges, e)
+					b.Edges = append(b.Edges, es...)
 				}
 				out = append(out, b)
 			}
@@ -214,39 +234,37 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 	return out, nil
 }
 
-// bisect finds one edge: the first pair of neighbouring grid rates with the
-// near side below and the far side above (for diverge, the first
-// divergence; for the others, the last near-side rate), then halves the
-// bracket in log space.
-func bisect(kind string, rates []float64, results []outcome, precision float64,
+// edges finds every edge of a kind: each pair of neighbouring grid rates
+// (ascending) with one on the near side and the other not is a bracket,
+// bisected on its own, lowest first. With no such pair it returns one Edge
+// that is not Found.
+func edges(kind string, rates []float64, results []outcome, precision float64,
+	run func(rate float64, probe bool) (o outcome, ran bool, err error)) ([]Edge, error) {
+	var out []Edge
+	for i := 0; i+1 < len(results); i++ {
+		in := inside(kind, results[i])
+		if in == inside(kind, results[i+1]) {
+			continue
+		}
+		e, err := bisect(kind, rates[i], rates[i+1], in, precision, run)
+		if err != nil {
+			return nil, err
+		}
+		e.N = len(out)
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return []Edge{{Kind: kind}}, nil
+	}
+	return out, nil
+}
+
+// bisect halves the bracket [low, high] in log space, keeping one end on
+// the near side of the edge and the other not; lowInside says which end
+// is on the near side.
+func bisect(kind string, low, high float64, lowInside bool, precision float64,
 	run func(rate float64, probe bool) (o outcome, ran bool, err error)) (Edge, error) {
 	e := Edge{Kind: kind}
-	lo := -1
-	switch kind {
-	case Diverge:
-		// The last rate below the first divergence.
-		for i, r := range results {
-			if !inside(kind, r) {
-				lo = i - 1
-				break
-			}
-		}
-		if lo < 0 { // no divergence, or even the smallest rate diverges
-			return e, nil
-		}
-	default:
-		// The largest rate on the near side with a far-side rate above it.
-		for i := len(results) - 2; i >= 0; i-- {
-			if inside(kind, results[i]) && !inside(kind, results[i+1]) {
-				lo = i
-				break
-			}
-		}
-		if lo < 0 {
-			return e, nil
-		}
-	}
-	low, high := rates[lo], rates[lo+1]
 	for high/low-1 > precision {
 		mid := math.Sqrt(low * high)
 		if mid <= low || mid >= high { // the floats between them ran out
@@ -259,16 +277,29 @@ func bisect(kind string, rates []float64, results []outcome, precision float64,
 		if ran {
 			e.Probes++
 		}
-		if inside(kind, r) {
+		if inside(kind, r) == lowInside {
 			low = mid
 		} else {
 			high = mid
 		}
 	}
 	e.Found, e.Lower, e.Upper = true, low, high
-	e.Value = low
+	// The converge edge is told by its converging end, the diverge edge by
+	// its diverging end, the overshoot edge by its end that does not
+	// overshoot; the inside of diverge is the side that does not diverge.
+	valueLow := lowInside
 	if kind == Diverge {
-		e.Value = high
+		valueLow = !lowInside
+	}
+	e.Value = high
+	if valueLow {
+		e.Value = low
+	}
+	// Convergence starts where the inside is above; divergence and
+	// overshooting start where the inside is below.
+	e.Starts = !lowInside
+	if kind != Converge {
+		e.Starts = lowInside
 	}
 	return e, nil
 }

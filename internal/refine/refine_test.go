@@ -3,6 +3,7 @@ package refine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -20,9 +21,11 @@ func parse(t *testing.T, text string) *grid.Spec {
 	return s
 }
 
+// edge returns the edge of a kind that the theory places: where
+// convergence stops, where divergence or overshooting starts.
 func edge(b Boundary, kind string) Edge {
 	for _, e := range b.Edges {
-		if e.Kind == kind {
+		if e.Kind == kind && e.Found && e.Starts == (kind != Converge) {
 			return e
 		}
 	}
@@ -82,8 +85,26 @@ grid: {alpha: {from: 10, to: 0.0001, per_decade: 4}, input: 2, goal: 0.8, weight
 	if math.Abs(over.Value/0.25-1) > 2e-6 {
 		t.Errorf("overshoot edge %v, want 0.25 (1/x^2)", over.Value)
 	}
-	if got := conv.Probes + div.Probes + over.Probes; got != probes || probes < 30 {
+	got := 0
+	for _, e := range b.Edges {
+		got += e.Probes
+	}
+	if got != probes || probes < 30 {
 		t.Errorf("%d probes handed over, the edges count %d", probes, got)
+	}
+	// With 1,000 steps the smallest rates do not finish either:
+	// convergence starts at a low rate, then stops near 2/x^2; divergence
+	// and overshooting start once.
+	var kinds []string
+	for _, e := range b.Edges {
+		kinds = append(kinds, fmt.Sprintf("%s %d starts %v", e.Kind, e.N, e.Starts))
+	}
+	want := []string{"converge 0 starts true", "converge 1 starts false", "diverge 0 starts true", "overshoot 0 starts true"}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("edges %q, want %q", kinds, want)
+	}
+	if low := b.Edges[0]; low.Value > 0.01 || low.Value != low.Upper {
+		t.Errorf("edge where convergence starts: %+v, want below 0.01, told by its upper (converging) end", low)
 	}
 	// The edges are what they say: a run just inside converges, just
 	// outside does not.
@@ -127,6 +148,61 @@ grid: {step_amount: [1, 0.1, 0.01, 0.001], input: [0.5, 0], goal: 0.8, weight: 0
 	// Input 0 never converges: nothing to bracket.
 	if e := bs[1].Edges[0]; e.Found || e.Probes != 0 {
 		t.Errorf("input 0 edge: %+v, want none found", e)
+	}
+}
+
+// TestEveryEdgeNonMonotone refines the hot_cold rates of issue 12: 0.55
+// converges, 0.3 oscillates, 0.1 and 0.01 converge and 0.0001 does not
+// finish. Convergence starts, stops and starts again along the rate axis:
+// three converge edges, each in its own bracket, each what it says.
+func TestEveryEdgeNonMonotone(t *testing.T) {
+	spec := parse(t, `
+method: hot_cold
+iterations: 5000
+tolerance: 1e-8
+grid: {step_amount: [0.55, 0.3, 0.1, 0.01, 0.0001], input: 0.5, goal: 0.8, weight: 0.5}
+`)
+	bs, err := Refine(context.Background(), spec, 1e-6, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 {
+		t.Fatalf("%d boundaries, want 1", len(bs))
+	}
+	converges := func(rate float64) bool {
+		c := grid.Config{Method: grid.HotCold, Rate: rate, Input: 0.5, Goal: 0.8, Weight: 0.5, Limits: spec.Limits}
+		return runner.Train(c).Verdict == runner.Converged
+	}
+	es := bs[0].Edges
+	// The grid brackets: [0.0001, 0.01] starts, [0.1, 0.3] stops, [0.3, 0.55] starts.
+	brackets := [][2]float64{{0.0001, 0.01}, {0.1, 0.3}, {0.3, 0.55}}
+	starts := []bool{true, false, true}
+	if len(es) != len(brackets) {
+		t.Fatalf("%d edges, want %d: %+v", len(es), len(brackets), es)
+	}
+	for i, e := range es {
+		if e.Kind != Converge || e.N != i || !e.Found || e.Starts != starts[i] {
+			t.Errorf("edge %d: %+v, want converge number %d, starts %v", i, e, i, starts[i])
+		}
+		if !(brackets[i][0] <= e.Lower && e.Lower < e.Upper && e.Upper <= brackets[i][1]) || e.Upper/e.Lower-1 > 1e-6 {
+			t.Errorf("edge %d: bracket [%v, %v], want within %v to a precision of 1e-6", i, e.Lower, e.Upper, brackets[i])
+		}
+		// Value is the converging end; the other end does not converge.
+		other := e.Lower
+		if e.Value == e.Lower {
+			other = e.Upper
+		}
+		if !converges(e.Value) || converges(other) {
+			t.Errorf("edge %d: %v converges %v, %v converges %v; want only the value to", i, e.Value, converges(e.Value), other, converges(other))
+		}
+		if got, want := e.Value == e.Upper, e.Starts; got != want {
+			t.Errorf("edge %d: value at the upper end %v, want %v (convergence starts above)", i, got, want)
+		}
+	}
+	// The issue's report: convergence stops above 0.1 and starts again
+	// below 0.55.
+	if es[1].Value < 0.1 || es[1].Value > 0.1001 || es[2].Value < 0.54 || es[2].Value > 0.55 {
+		t.Errorf("edges %v and %v, want just above 0.1 and just below 0.55", es[1].Value, es[2].Value)
 	}
 }
 

@@ -75,6 +75,15 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		name, fingerprint       string
 		refines                 sql.NullInt64
 	}
+	// An input older than schema 3 holds one edge of each kind, without n.
+	var hasN bool
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM pragma_table_info('boundaries', 'src') WHERE name = 'n'").Scan(&hasN); err != nil {
+		return nil, fileError(path, "read the edges of", err)
+	}
+	edgeN := "0"
+	if hasN {
+		edgeN = "n"
+	}
 	rows, err := conn.QueryContext(ctx, "SELECT id, name, fingerprint, configs, first_run_id, refines FROM src.sweeps ORDER BY id")
 	if err != nil {
 		return nil, fileError(path, "read the sweeps of", err)
@@ -143,8 +152,8 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 			return nil, fileError(s.path, "copy the traces of "+src.name+" into", err)
 		}
 		_, err = conn.ExecContext(ctx, `
-			INSERT INTO boundaries (sweep_id, input, goal, weight, edge, value, lower, upper, probes, precision)
-			SELECT ?1, input, goal, weight, edge, value, lower, upper, probes, precision
+			INSERT INTO boundaries (sweep_id, input, goal, weight, edge, n, value, lower, upper, probes, precision)
+			SELECT ?1, input, goal, weight, edge, `+edgeN+`, value, lower, upper, probes, precision
 			FROM src.boundaries WHERE sweep_id = ?2
 			ON CONFLICT DO NOTHING`, outID, src.id)
 		if err != nil {

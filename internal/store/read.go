@@ -213,19 +213,42 @@ func (r *Reader) guard(ctx context.Context) error {
 
 // tempViews gives the connection to a database made by an older sweep
 // the views of the newer schemas, as temporary views, so that reading
-// never writes. A newer schema that changes tables needs the database
-// upgraded, which only a writing command does.
+// never writes. A newer schema that also changes tables (0003 rebuilds
+// boundaries) gives its views all the same where they read the older
+// tables as well, as a schema file's views are written to; the table
+// change itself waits for a writing command. One that cannot be read so
+// needs the database upgraded.
 func (r *Reader) tempViews(ctx context.Context, version int) error {
 	for _, m := range migrations() {
 		if m.version <= version {
 			continue
 		}
-		if !viewsOnly(m.sql) {
-			return &FileError{Path: r.path, Msg: fmt.Sprintf("was written by an older sweep (schema version %d) and must be upgraded to be read", version),
-				Hint: "run any sweep into it once (sweep run --db " + r.path + " FILE) to upgrade it, on a copy if it is not yours to write"}
+		upgrade := &FileError{Path: r.path, Msg: fmt.Sprintf("was written by an older sweep (schema version %d) and must be upgraded to be read", version),
+			Hint: "run any sweep into it once (sweep run --db " + r.path + " FILE) to upgrade it, on a copy if it is not yours to write"}
+		views := 0
+		for _, stmt := range splitStatements(m.sql) {
+			if w := strings.Fields(leadingWords(stmt, 3)); len(w) == 3 && w[0]+" "+w[1] == "DROP VIEW" && w[2] != "IF" {
+				// A view the schema replaces: replace the temporary one
+				// an older schema file gave this connection.
+				if _, err := r.conn.ExecContext(ctx, "DROP VIEW IF EXISTS temp."+w[2]); err != nil {
+					return fmt.Errorf("read %s with the views of schema %s: %w", r.path, m.name, err)
+				}
+				continue
+			}
+			if leadingWords(stmt, 2) != "CREATE VIEW" {
+				continue
+			}
+			views++
+			if _, err := r.conn.ExecContext(ctx, strings.Replace(stmt, "CREATE VIEW ", "CREATE TEMP VIEW ", 1)); err != nil {
+				if viewsOnly(m.sql) {
+					return fmt.Errorf("read %s with the views of schema %s: %w", r.path, m.name, err)
+				}
+				upgrade.Err = err
+				return upgrade
+			}
 		}
-		if _, err := r.conn.ExecContext(ctx, strings.ReplaceAll(m.sql, "CREATE VIEW ", "CREATE TEMP VIEW ")); err != nil {
-			return fmt.Errorf("read %s with the views of schema %s: %w", r.path, m.name, err)
+		if views == 0 {
+			return upgrade
 		}
 	}
 	return nil

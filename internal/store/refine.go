@@ -53,8 +53,10 @@ func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
 func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method string, traceEvery int, precision float64, probes int64) (*Sweep, error) {
 	// "v2": refinements no longer probe a rate twice, so their probes are
 	// numbered otherwise than those of refinements stored before; a new
-	// sweep keeps the two apart.
-	id := parent.Fingerprint + " refine v2 " + strconv.FormatFloat(precision, 'g', -1, 64)
+	// sweep keeps the two apart. "v3": every edge is bisected, not one of
+	// each kind, so where verdicts are not monotone in the rate the probes
+	// are others again.
+	id := parent.Fingerprint + " refine v3 " + strconv.FormatFloat(precision, 'g', -1, 64)
 	if traceEvery != parent.TraceEvery { // probes stored otherwise than the grid's runs are other probes
 		id += " trace " + strconv.Itoa(traceEvery)
 	}
@@ -78,10 +80,12 @@ func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method s
 }
 
 // BoundaryRow is one edge of one (input, goal, weight), as boundaries holds
-// it.
+// it: N numbers the edges of a kind by rate, from 0; a kind with no edge
+// found is one row, N 0, not Found.
 type BoundaryRow struct {
 	Input, Goal, Weight float64
 	Edge                string
+	N                   int
 	Found               bool
 	Value, Lower, Upper float64
 	Probes              int
@@ -98,8 +102,8 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 	if _, err := tx.ExecContext(ctx, "DELETE FROM boundaries WHERE sweep_id = ?", sweepID); err != nil {
 		return fileError(s.path, "record the edges in", err)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO boundaries (sweep_id, input, goal, weight, edge, value, lower, upper, probes, precision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO boundaries (sweep_id, input, goal, weight, edge, n, value, lower, upper, probes, precision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fileError(s.path, "record the edges in", err)
 	}
@@ -109,7 +113,7 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 		if r.Found {
 			value, lower, upper = r.Value, r.Lower, r.Upper
 		}
-		if _, err := st.ExecContext(ctx, sweepID, r.Input, r.Goal, r.Weight, r.Edge, value, lower, upper, r.Probes, precision); err != nil {
+		if _, err := st.ExecContext(ctx, sweepID, r.Input, r.Goal, r.Weight, r.Edge, r.N, value, lower, upper, r.Probes, precision); err != nil {
 			return fileError(s.path, "record the edges in", err)
 		}
 	}
