@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"sweep/internal/grid"
 )
@@ -139,9 +141,21 @@ grid: {alpha: [1e-9, 2e-9], input: 1, goal: 0.8, weight: 0.5}
 	c := newCollected()
 	var mu sync.Mutex
 	used := map[Sink]bool{}
+	// A worker that finishes its run waits (up to 5 s) until two runs
+	// have started: with the runs handed out one by one, the second can
+	// only go to the other worker, whatever the scheduler does; in one
+	// batch, both stay with the first.
+	var starts atomic.Int32
 	err = Sweep(context.Background(), spec.Configs(), 2, 0, func() Sink {
-		s := &recordingSink{Sink: c.newSink()}
-		s.done = func() { mu.Lock(); used[s] = true; mu.Unlock() }
+		s := &recordingSink{Sink: c.newSink(), starts: &starts}
+		s.done = func() {
+			mu.Lock()
+			used[s] = true
+			mu.Unlock()
+			for deadline := time.Now().Add(5 * time.Second); starts.Load() < 2 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+		}
 		return s
 	})
 	if err != nil {
@@ -152,10 +166,19 @@ grid: {alpha: [1e-9, 2e-9], input: 1, goal: 0.8, weight: 0.5}
 	}
 }
 
-// recordingSink calls done when it is given a run.
+// recordingSink calls done when it is given a run, and counts the runs
+// started in starts.
 type recordingSink struct {
 	Sink
-	done func()
+	done   func()
+	starts *atomic.Int32
+}
+
+func (s *recordingSink) Start(c grid.Config) {
+	if s.starts != nil {
+		s.starts.Add(1)
+	}
+	s.Sink.Start(c)
 }
 
 func (s *recordingSink) Done(r *Result) error {
