@@ -121,43 +121,16 @@ var commands = []struct {
 	name, usage, summary string
 	run                  func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
 }{
-	{"run", runUsage, "run every config of a sweep file into a database",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runSweep(ctx, args, stdout, stderr)
-		}},
-	{"ls", lsUsage, "list the sweeps in a database",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runLs(ctx, args, stdout, stderr)
-		}},
+	{"run", runUsage, "run every config of a sweep file into a database", noStdin(runSweep)},
+	{"ls", lsUsage, "list the sweeps in a database", noStdin(runLs)},
 	{"query", queryUsage, "run one read-only SQL statement and print its rows", runQuery},
-	{"show", showUsage, "print one run and its trace as the book does",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runShow(ctx, args, stdout, stderr)
-		}},
-	{"export", exportUsage, "stream runs or trace rows as CSV or JSON Lines",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runExport(ctx, args, stdout, stderr)
-		}},
-	{"check", checkUsage, "fail (exit 1) when a verdict differs from database or CSV B",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runCheck(ctx, args, stdout, stderr)
-		}},
-	{"merge", mergeUsage, "combine the databases of a sweep's shards into one",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runMerge(ctx, args, stdout, stderr)
-		}},
-	{"report", reportUsage, "write the stability map, frontier and error curves as one HTML file",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runReport(ctx, args, stdout, stderr)
-		}},
-	{"plot", plotUsage, "draw one chart as a PNG, SVG or PDF file",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runPlot(ctx, args, stdout, stderr)
-		}},
-	{"refine", refineUsage, "bisect the rate to find the edges of convergence, divergence and overshoot",
-		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-			return runRefine(ctx, args, stdout, stderr)
-		}},
+	{"show", showUsage, "print one run and its trace as the book does", noStdin(runShow)},
+	{"export", exportUsage, "stream runs or trace rows as CSV or JSON Lines", noStdin(runExport)},
+	{"check", checkUsage, "fail (exit 1) when a verdict differs from database or CSV B", noStdin(runCheck)},
+	{"merge", mergeUsage, "combine the databases of a sweep's shards into one", noStdin(runMerge)},
+	{"report", reportUsage, "write the stability map, frontier and error curves as one HTML file", noStdin(runReport)},
+	{"plot", plotUsage, "draw one chart as a PNG, SVG or PDF file", noStdin(runPlot)},
+	{"refine", refineUsage, "bisect the rate to find the edges of convergence, divergence and overshoot", noStdin(runRefine)},
 	{"help", helpUsage, "print this list, or the usage and flags of one command", nil},
 	{"version", versionUsage, "print the version and VCS revision of this binary",
 		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -211,6 +184,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 128 + int(sig.sig)
 	}
 	return code
+}
+
+// noStdin adapts a command that reads no standard input to the table of
+// commands.
+func noStdin(cmd func(ctx context.Context, args []string, stdout, stderr io.Writer) int) func(context.Context, []string, io.Reader, io.Writer, io.Writer) int {
+	return func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return cmd(ctx, args, stdout, stderr)
+	}
 }
 
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
