@@ -69,7 +69,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "  missing %s: expected %s\n", ch.Config, outcome(ch.Want))
 	}
 	if c.Failed() {
-		printError(stderr, fmt.Sprintf("%d verdicts changed and %d configs are missing against %s", len(c.Changed), len(c.Missing), *against),
+		changed, missing := plural(int64(len(c.Changed)), "verdict"), plural(int64(len(c.Missing)), "config")
+		printError(stderr, fmt.Sprintf("%s changed and %s missing against %s", changed, missing, *against),
 			"if the change is intended, "+rewriteBaseline(*dbPath, *against, name))
 		return exitFailed
 	}

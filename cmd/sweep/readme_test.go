@@ -163,3 +163,31 @@ func TestReadmeInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeSweepFile runs the README's example sweep file as written: it
+// parses, runs, refines and passes its expectation.
+func TestReadmeSweepFile(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## The sweep file\n\n```yaml\n")
+	if !ok {
+		t.Fatal("the README has no example sweep file")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "example.yaml")
+	if err := os.WriteFile(file, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--db", filepath.Join(dir, "x.db"), file}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("the README's sweep file: sweep run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"refined sweep alpha: ", "expectations: 1 of 1 passed"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("sweep run of the README's sweep file does not print %q:\n%s", want, stdout.String())
+		}
+	}
+}

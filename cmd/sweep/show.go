@@ -37,10 +37,12 @@ func pickRun(ctx context.Context, r *store.Reader, verdict, where string) (id, m
 	if where != "" {
 		cond += " AND (" + where + ")"
 	}
-	rows, err := r.Query(ctx, "SELECT id, count(*) OVER () FROM runs WHERE "+cond+" ORDER BY id LIMIT 1", verdict, verdict)
+	// The same columns as export --where: those of runs, and sweep, the
+	// name of the run's sweep.
+	rows, err := r.Query(ctx, "SELECT id, count(*) OVER () FROM (SELECT runs.*, (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs) WHERE "+cond+" ORDER BY id LIMIT 1", verdict, verdict)
 	if err != nil {
 		return 0, 0, usageError{msg: "--where " + where + ": " + queryError(err).Error(),
-			hint: `--where is a condition on the columns of runs, e.g. --where "alpha = 0.1 AND input = 2"`}
+			hint: `--where is a condition on the columns of runs and sweep (the sweep's name), e.g. --where "sweep = 'alpha' AND alpha = 0.1 AND input = 2"`}
 	}
 	defer rows.Close()
 	if !rows.Next() {
@@ -83,10 +85,10 @@ type storedRun struct {
 func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("show", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
-	head := fs.Int("head", -1, "print only the first `N` trace rows")
-	tail := fs.Int("tail", -1, "print only the last `N` trace rows")
+	head := fs.Int("head", -1, "print only the first `N` trace rows (-1, the default: all)")
+	tail := fs.Int("tail", -1, "print only the last `N` trace rows (-1, the default: all)")
 	verdict := fs.String("verdict", "", "instead of a RUN_ID, show the first run (by id) with this `verdict`")
-	where := fs.String("where", "", "instead of a RUN_ID, show the first run (by id) matching this SQL `condition` on the columns of runs")
+	where := fs.String("where", "", "instead of a RUN_ID, show the first run (by id) matching this SQL `condition` on the columns of runs and sweep (the sweep's name)")
 	pos, code, done := parseCommand(fs, args, showUsage, stdout, stderr)
 	if done {
 		return code
@@ -95,7 +97,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var id int64
 	switch {
 	case picking && len(pos) != 0:
-		return report(stderr, usageError{msg: fmt.Sprintf("show takes a run id or --verdict/--where, not both (got %v)", pos),
+		return report(stderr, usageError{msg: fmt.Sprintf("show takes a run id or --verdict/--where, not both (got %s)", strings.Join(pos, " ")),
 			hint: "sweep show 17, or sweep show --verdict diverged --where 'input = 2'"})
 	case picking:
 		if *verdict != "" {
@@ -285,18 +287,26 @@ func printTrace(ctx context.Context, w io.Writer, r *store.Reader, ru storedRun,
 			return fmt.Errorf("read trace of run %d: %w", ru.id, err)
 		}
 		if step > next {
-			fmt.Fprintf(w, "... %s not shown (steps %d to %d)\n", plural(step-next, "row"), next, step-1)
+			fmt.Fprintf(w, "... %s not shown (%s)\n", plural(step-next, "row"), stepRange(next, step-1))
 		}
 		fmt.Fprintf(w, "Error:%s Prediction:%s\n", repr(errv), repr(pred))
 		next = step + 1
 	}
 	if next < ru.steps {
-		fmt.Fprintf(w, "... %s not shown (steps %d to %d)\n", plural(ru.steps-next, "row"), next, ru.steps-1)
+		fmt.Fprintf(w, "... %s not shown (%s)\n", plural(ru.steps-next, "row"), stepRange(next, ru.steps-1))
 	}
 	return rows.Err()
 }
 
 // plural returns "1 row", "2 rows".
+// stepRange names the steps from to to: "step 2" or "steps 2 to 5".
+func stepRange(from, to int64) string {
+	if from == to {
+		return fmt.Sprintf("step %d", from)
+	}
+	return fmt.Sprintf("steps %d to %d", from, to)
+}
+
 func plural(n int64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
