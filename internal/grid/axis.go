@@ -103,6 +103,93 @@ func logRange(from, to float64, perDecade int) ([]float64, *rangeError) {
 	return values, nil
 }
 
+// countError refuses num values between from and to that cannot be: one
+// value for two ends, or two or more for one.
+func countError(from, to float64, num int) *rangeError {
+	switch {
+	case num == 1 && from != to:
+		return &rangeError{msg: fmt.Sprintf("num 1 cannot hold both from %s and to %s", formatFloat(from), formatFloat(to)),
+			hint: "both ends are included: num is at least 2, or give one value instead of a range"}
+	case num > 1 && from == to:
+		return &rangeError{msg: fmt.Sprintf("from and to are both %s: there are no %d values between them", formatFloat(from), num),
+			hint: "give one value instead of a range"}
+	}
+	return nil
+}
+
+// linearCount returns num values evenly spaced from from to to, both
+// included: computed in exact decimals, as linearRange steps, and written
+// as the decimals a person would (15 significant digits, so 1/3 is
+// 0.333333333333333).
+func linearCount(from, to float64, num int) ([]float64, *rangeError) {
+	if err := countError(from, to, num); err != nil {
+		return nil, err
+	}
+	if num == 1 {
+		return []float64{from}, nil
+	}
+	rf := decimal(from)
+	step := new(big.Rat).Quo(new(big.Rat).Sub(decimal(to), rf), new(big.Rat).SetInt64(int64(num-1)))
+	values := make([]float64, num)
+	v := new(big.Rat).Set(rf)
+	for i := range values {
+		f, _ := v.Float64()
+		values[i] = round15(f)
+		v.Add(v, step)
+	}
+	values[0], values[num-1] = from, to
+	return distinct(values, from, to, num)
+}
+
+// distinct refuses count-spaced values that rounding made equal (or
+// reordered): ends too close for num values told apart in 15 digits.
+func distinct(values []float64, from, to float64, num int) ([]float64, *rangeError) {
+	for i := 1; i < len(values); i++ {
+		if (to > from) != (values[i] > values[i-1]) || values[i] == values[i-1] {
+			return nil, &rangeError{
+				msg:  fmt.Sprintf("from %s to %s is too narrow for %d distinct values of 15 significant digits", formatFloat(from), formatFloat(to), num),
+				hint: "use fewer values, or ends further apart",
+			}
+		}
+	}
+	return values, nil
+}
+
+// logCount returns num values evenly spaced in log space from from to to,
+// both included, rounded as logRange rounds them: where a whole number of
+// values per decade fits (10 to 0.0001 with num 21 is per_decade 4), the
+// very values of that per_decade range.
+func logCount(from, to float64, num int) ([]float64, *rangeError) {
+	if err := countError(from, to, num); err != nil {
+		return nil, err
+	}
+	if from <= 0 || to <= 0 {
+		return nil, &rangeError{
+			msg:  fmt.Sprintf("a log range needs from and to > 0, got from %s to %s", formatFloat(from), formatFloat(to)),
+			hint: "add scale: linear for evenly spaced values, or use {from, to, step} to cross zero",
+		}
+	}
+	if num == 1 {
+		return []float64{from}, nil
+	}
+	lo, hi := math.Log10(from), math.Log10(to)
+	perDecade := float64(num-1) / math.Abs(hi-lo)
+	if k := math.Round(perDecade); k >= 1 && k <= MaxAxisValues && math.Abs(perDecade-k) <= 1e-9*perDecade {
+		vs, err := logRange(from, to, int(k))
+		if err != nil || len(vs) != num {
+			return nil, &rangeError{msg: fmt.Sprintf("from %s to %s is too narrow for %d log-spaced values", formatFloat(from), formatFloat(to), num),
+				hint: "use fewer values, or ends further apart"}
+		}
+		return distinct(vs, from, to, num)
+	}
+	values := make([]float64, num)
+	for i := range values {
+		values[i] = round15(math.Pow(10, lo+(hi-lo)*float64(i)/float64(num-1)))
+	}
+	values[0], values[num-1] = from, to
+	return distinct(values, from, to, num)
+}
+
 // round15 rounds f to 15 significant decimal digits.
 func round15(f float64) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)

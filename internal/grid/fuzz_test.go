@@ -116,6 +116,15 @@ func FuzzRanges(f *testing.F) {
 			if vs, err := logRange(from, to, perDecade); err == nil {
 				check("log", vs)
 			}
+			// perDecade doubles as a count of values.
+			for kind, count := range map[string]func(float64, float64, int) ([]float64, *rangeError){"linear num": linearCount, "log num": logCount} {
+				if vs, err := count(from, to, perDecade); err == nil {
+					if len(vs) != perDecade {
+						t.Fatalf("%s %d from %v to %v gave %d values", kind, perDecade, from, to, len(vs))
+					}
+					check(kind, vs)
+				}
+			}
 		}
 	})
 }

@@ -19,7 +19,7 @@ import (
 var (
 	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid", "expect", "refine"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
-	rangeFields = []string{"from", "to", "step", "per_decade"}
+	rangeFields = []string{"from", "to", "step", "per_decade", "num", "scale"}
 	methods     = []string{string(GradientDescent), string(HotCold)}
 )
 
@@ -440,12 +440,15 @@ func (p *parser) axis(name string, n *yaml.Node) ([]float64, bool) {
 	return values, true
 }
 
-// rangeAxis reads {from, to, step} (linear) or {from, to, per_decade} (log).
+// rangeAxis reads {from, to, step} (linear), {from, to, per_decade} (log)
+// or {from, to, num} (num values, log-spaced, or evenly spaced with scale:
+// linear).
 func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
-	hint := "a range is {from: A, to: B, step: S} (linear) or {from: A, to: B, per_decade: K} (log)"
+	hint := "a range is {from: A, to: B, step: S} (linear), {from: A, to: B, per_decade: K} (log) or {from: A, to: B, num: N} (N values, log-spaced; add scale: linear for evenly spaced)"
 	var from, to, step *float64
-	perDecade := 0
-	var stepNode, perDecadeNode *yaml.Node
+	perDecade, num := 0, 0
+	scale := ""
+	var stepNode, perDecadeNode, numNode, scaleNode *yaml.Node
 	before := len(p.errs)
 	for key, val := range p.fields(n, name+": ", rangeFields, hint) {
 		switch key.Value {
@@ -468,21 +471,60 @@ func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
 				continue
 			}
 			perDecade, perDecadeNode = k, val
+		case "num":
+			k, ok := p.integer(val, name+".num", 1, MaxAxisValues)
+			if !ok {
+				continue
+			}
+			num, numNode = k, val
+		case "scale":
+			if val.Kind != yaml.ScalarNode || val.Value != "log" && val.Value != "linear" {
+				p.fail(val, hint, "%s.scale: want log or linear, got %s", name, describe(val))
+				continue
+			}
+			scale, scaleNode = val.Value, val
 		}
 	}
 	if len(p.errs) > before {
 		return nil, false // a field of the range is wrong, and already reported
 	}
+	kinds := 0
+	for _, given := range []bool{step != nil, perDecadeNode != nil, numNode != nil} {
+		if given {
+			kinds++
+		}
+	}
 	switch {
 	case from == nil || to == nil:
 		p.fail(n, hint, "%s: a range needs both from and to", name)
 		return nil, false
-	case step != nil && perDecadeNode != nil:
+	case step != nil && perDecadeNode != nil && numNode == nil:
 		p.fail(perDecadeNode, hint, "%s: give step (linear) or per_decade (log), not both", name)
 		return nil, false
-	case step == nil && perDecadeNode == nil:
-		p.fail(n, hint, "%s: a range needs step (linear) or per_decade (log)", name)
+	case kinds > 1:
+		p.fail(numNode, hint, "%s: give one of step (linear), per_decade (log) and num, not several", name)
 		return nil, false
+	case kinds == 0:
+		p.fail(n, hint, "%s: a range needs step (linear), per_decade (log) or num", name)
+		return nil, false
+	case scaleNode != nil && numNode == nil:
+		p.fail(scaleNode, hint, "%s: scale goes with num (step is linear, per_decade log already)", name)
+		return nil, false
+	case numNode != nil:
+		var (
+			vs  []float64
+			err *rangeError
+		)
+		if scale == "linear" {
+			vs, err = linearCount(*from, *to, num)
+		} else {
+			vs, err = logCount(*from, *to, num)
+		}
+		if err != nil {
+			p.fail(n, err.hint, "%s: %s", name, err.msg)
+			return nil, false
+		}
+		return vs, true
 	case step != nil:
 		if *step <= 0 {
 			p.fail(stepNode, "step is the distance between values; the range runs from from to to whichever way they lie",

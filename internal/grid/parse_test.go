@@ -436,3 +436,51 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestCountRanges checks {from, to, num}: log-spaced by default, evenly
+// spaced with scale: linear, both ends included, and where a whole number
+// of values per decade fits, the very values of per_decade.
+func TestCountRanges(t *testing.T) {
+	axis := func(text string) []float64 {
+		t.Helper()
+		spec := mustParse(t, "method: gradient_descent\ngrid: {alpha: "+text+", input: 1, goal: 0.8, weight: 0.5}\n")
+		return spec.Axes[0].Values
+	}
+	if got, want := axis("{from: 10, to: 0.0001, num: 21}"), axis("{from: 10, to: 0.0001, per_decade: 4}"); !slices.Equal(got, want) {
+		t.Errorf("num 21 from 10 to 0.0001 = %v, want per_decade 4's %v", got, want)
+	}
+	for _, tc := range []struct {
+		name, text string
+		want       []float64
+	}{
+		{"log where no per_decade fits", "{from: 0.1, to: 0.5, num: 5}", []float64{0.1, 0.149534878122122, 0.223606797749979, 0.334370152488211, 0.5}},
+		{"log downwards", "{from: 100, to: 1, num: 3}", []float64{100, 10, 1}},
+		{"explicit log", "{from: 1, to: 100, num: 3, scale: log}", []float64{1, 10, 100}},
+		{"linear exact decimals", "{from: 0.1, to: 0.5, num: 5, scale: linear}", []float64{0.1, 0.2, 0.3, 0.4, 0.5}},
+		{"linear thirds at 15 digits", "{from: 0.5, to: 1, num: 4, scale: linear}", []float64{0.5, 0.666666666666667, 0.833333333333333, 1}},
+		{"one value", "{from: 0.3, to: 0.3, num: 1}", []float64{0.3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := axis(tc.text); !slices.Equal(got, tc.want) {
+				t.Errorf("%s = %v, want %v", tc.text, got, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct{ name, text, want string }{
+		{"num and step", "{from: 1, to: 2, num: 3, step: 0.5}", "give one of step (linear), per_decade (log) and num, not several"},
+		{"scale without num", "{from: 1, to: 2, step: 0.5, scale: linear}", "scale goes with num"},
+		{"bad scale", "{from: 1, to: 2, num: 3, scale: cubic}", "scale: want log or linear"},
+		{"num 0", "{from: 1, to: 2, num: 0}", "num"},
+		{"num 1 for two ends", "{from: 1, to: 2, num: 1}", "num 1 cannot hold both from 1 and to 2"},
+		{"two values at one end", "{from: 1, to: 1, num: 2}", "there are no 2 values between them"},
+		{"log through zero", "{from: 0, to: 1, num: 3}", "a log range needs from and to > 0"},
+		{"too narrow", "{from: 1, to: 1.0000000000000002, num: 3, scale: linear}", "too narrow for 3 distinct values"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte("method: gradient_descent\ngrid: {alpha: "+tc.text+", input: 1, goal: 0.8, weight: 0.5}\n"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: error %v, want it to say %q", tc.text, err, tc.want)
+			}
+		})
+	}
+}
