@@ -13,6 +13,7 @@
 //	sweep report [flags]
 //	sweep plot [flags] map|frontier|curves
 //	sweep refine [flags]
+//	sweep rm [flags] SWEEP
 //	sweep help [COMMAND]
 //	sweep version
 //
@@ -131,6 +132,7 @@ var commands = []struct {
 	{"report", reportUsage, "write the stability map, frontier and error curves as one HTML file", noStdin(runReport)},
 	{"plot", plotUsage, "draw one chart as a PNG, SVG or PDF file", noStdin(runPlot)},
 	{"refine", refineUsage, "bisect the rate to find the edges of convergence, divergence and overshoot", noStdin(runRefine)},
+	{"rm", rmUsage, "remove a sweep, its refinements, runs, traces and edges", noStdin(runRm)},
 	{"help", helpUsage, "print this list, or the usage and flags of one command", nil},
 	{"version", versionUsage, "print the version and VCS revision of this binary",
 		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {

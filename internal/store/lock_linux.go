@@ -157,3 +157,13 @@ func (l *lockFile) header() ([]byte, error) {
 	_, err := l.f.ReadAt(head, 0)
 	return head, err
 }
+
+// holdsHere reports whether this process holds the lock at offset.
+func (l *lockFile) holdsHere(offset int64) bool {
+	if l == nil {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mine[offset] > 0
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Removed is what Remove took out of the database.
+type Removed struct {
+	ID          int64
+	Name        string
+	Sweeps      int64 // the sweep and its refinements
+	Runs        int64 // the sweep's runs
+	Probes      int64 // its refinements' runs
+	Traces      int64
+	Boundaries  int64
+	Refinements int64
+}
+
+// RunningError is a sweep that a process is running: it cannot be removed
+// under it.
+type RunningError struct {
+	Path string
+	ID   int64
+	Name string
+}
+
+func (e *RunningError) Error() string {
+	return fmt.Sprintf("%s: sweep %s (%d) is being run by another process", e.Path, e.Name, e.ID)
+}
+
+// Remove deletes the sweep id, its refinements, their runs and traces and
+// the edges found for it, in one transaction: afterwards no row of any
+// table refers to them, and every other sweep reads as before. It refuses,
+// with a *RunningError and nothing changed, while a process runs the sweep
+// or one of its refinements (see the liveness locks in lock_linux.go);
+// the check is made under the write lock, which every process takes to
+// start a sweep, so none can start it meanwhile.
+func (s *Store) Remove(ctx context.Context, id int64) (rm Removed, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return rm, fmt.Errorf("open %s: %w", s.path, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return rm, fileError(s.path, "lock", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	rm.ID = id
+	if err := conn.QueryRowContext(ctx, "SELECT name FROM sweeps WHERE id = ?", id).Scan(&rm.Name); err != nil {
+		return rm, fileError(s.path, "read the sweeps of", err)
+	}
+	// The sweep and its refinements (a refinement is never refined).
+	rows, err := conn.QueryContext(ctx, "SELECT id, name FROM sweeps WHERE id = ?1 OR refines = ?1", id)
+	if err != nil {
+		return rm, fileError(s.path, "read the sweeps of", err)
+	}
+	type member struct {
+		id   int64
+		name string
+	}
+	var members []member
+	for rows.Next() {
+		var m member
+		if err := rows.Scan(&m.id, &m.name); err != nil {
+			rows.Close()
+			return rm, err
+		}
+		members = append(members, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rm, err
+	}
+	for _, m := range members {
+		held, herr := s.lock.held(lockBase+m.id, 1)
+		if herr == nil && held[lockBase+m.id] && !s.holds(lockBase+m.id) {
+			return rm, &RunningError{Path: s.path, ID: m.id, Name: m.name}
+		}
+	}
+	for _, m := range members {
+		var configs, first int64
+		if err := conn.QueryRowContext(ctx, "SELECT configs, first_run_id FROM sweeps WHERE id = ?", m.id).Scan(&configs, &first); err != nil {
+			return rm, err
+		}
+		res, err := conn.ExecContext(ctx, "DELETE FROM trace_weights WHERE run_id BETWEEN ? AND ?", first, first+configs-1)
+		if err != nil {
+			return rm, fileError(s.path, "remove the traces of "+m.name+" from", err)
+		}
+		n, _ := res.RowsAffected()
+		rm.Traces += n
+		if res, err = conn.ExecContext(ctx, "DELETE FROM runs WHERE id BETWEEN ? AND ?", first, first+configs-1); err != nil {
+			return rm, fileError(s.path, "remove the runs of "+m.name+" from", err)
+		}
+		n, _ = res.RowsAffected()
+		if m.id == id {
+			rm.Runs += n
+		} else {
+			rm.Probes += n
+		}
+		if res, err = conn.ExecContext(ctx, "DELETE FROM boundaries WHERE sweep_id = ?", m.id); err != nil {
+			return rm, fileError(s.path, "remove the edges of "+m.name+" from", err)
+		}
+		n, _ = res.RowsAffected()
+		rm.Boundaries += n
+	}
+	// Refinements first: they refer to the sweep.
+	res, err := conn.ExecContext(ctx, "DELETE FROM sweeps WHERE refines = ?", id)
+	if err != nil {
+		return rm, fileError(s.path, "remove the refinements of "+rm.Name+" from", err)
+	}
+	rm.Refinements, _ = res.RowsAffected()
+	if _, err := conn.ExecContext(ctx, "DELETE FROM sweeps WHERE id = ?", id); err != nil {
+		return rm, fileError(s.path, "remove sweep "+rm.Name+" from", err)
+	}
+	rm.Sweeps = rm.Refinements + 1
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return rm, fileError(s.path, "commit", err)
+	}
+	return rm, nil
+}
+
+// holds reports whether this process holds the lock at offset itself.
+func (s *Store) holds(offset int64) bool {
+	return s.lock.holdsHere(offset)
+}
+
+// Vacuum rebuilds the database file without the pages that removed rows
+// left free, giving the space back to the file system.
+func (s *Store) Vacuum(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "VACUUM"); err != nil {
+		return fileError(s.path, "vacuum", err)
+	}
+	return nil
+}
