@@ -37,23 +37,7 @@ func otherRows(t *testing.T, db *sql.DB, ids string) map[string]string {
 		if !ok {
 			t.Fatalf("table %s: the test does not know which of its rows belong to a sweep", table)
 		}
-		rows, err := db.Query("SELECT * FROM " + table + " WHERE " + cond + " ORDER BY 1, 2")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var b strings.Builder
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			rows.Scan(ptrs...)
-			fmt.Fprintf(&b, "%#v\n", vals)
-		}
-		rows.Close()
-		out[table] = b.String()
+		out[table] = queryText(t, db, "SELECT * FROM "+table+" WHERE "+cond+" ORDER BY 1, 2")
 	}
 	return out
 }
@@ -130,21 +114,34 @@ func viewRows(t *testing.T, db *sql.DB) string {
 		"SELECT count(*), sum(weight) FROM trace WHERE run_id IN (SELECT id FROM runs WHERE sweep_id IN (SELECT id FROM sweeps WHERE name != 'a' AND name != 'a refine'))",
 		"SELECT name, status, configs, stored FROM sweep_overview WHERE name NOT IN ('a', 'a refine') ORDER BY id",
 	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
+		b.WriteString(queryText(t, db, q))
+	}
+	return b.String()
+}
+
+// queryText returns every row of query, one per line, Go-syntax values.
+func queryText(t *testing.T, db *sql.DB, query string) string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var b strings.Builder
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
 		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			rows.Scan(ptrs...)
-			fmt.Fprintf(&b, "%v\n", vals)
-		}
-		rows.Close()
+		fmt.Fprintf(&b, "%#v\n", vals)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return b.String()
 }
