@@ -7,16 +7,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
+	"sweep/internal/grid"
 	"sweep/internal/store"
 	"sweep/internal/tabular"
 )
 
-const lsUsage = `Usage: sweep ls [--db PATH] [--format table|csv|json|jsonl]
+const lsUsage = `Usage: sweep ls [--db PATH] [--all] [--format table|csv|json|jsonl]
 
 Lists the sweeps in the database: id, name, method, when it started, its
-status, how many of its configs are stored, and its verdict counts. A sweep
-whose process was killed is shown as interrupted. The table shows the
+status, how many of its configs are stored, and its verdict counts. A name
+means its newest sweep: an older version of a sweep file (run before it was
+edited) is listed with --all, which adds what each version changed from the
+one before. A sweep whose process was killed is shown as interrupted. The table shows the
 stored configs as done, "stored/configs"; CSV and JSON give them as two
 numbers, stored and configs.
 
@@ -27,6 +32,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
 	dbPath := dbFlag(fs)
 	format := fs.String("format", string(tabular.Table), "output `format`: table, csv, json or jsonl")
+	all := fs.Bool("all", false, "list older versions of each name too, with what each changed from the one before")
 	pos, code, done := parseCommand(fs, args, lsUsage, stdout, stderr)
 	if done {
 		return code
@@ -54,12 +60,22 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	// A sweep whose process was killed still says running; no process
 	// holds it, so it is shown as what it is.
+	// A name means its newest sweep; --all shows the older versions too,
+	// each with what it changed from the one before it.
+	changes, err := sweepChanges(ctx, r)
+	if err != nil {
+		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
+	}
+	which, changesCol := "WHERE id IN (SELECT max(id) FROM sweeps GROUP BY name)", ""
+	if *all {
+		which, changesCol = "", `, coalesce(json_extract(?2, '$."' || id || '"'), '') AS changes`
+	}
 	rows, err := r.Query(ctx, `
 		SELECT id, name, method, started_at,
-			CASE WHEN id IN (SELECT value FROM json_each(?)) THEN 'interrupted' ELSE status END AS status,
+			CASE WHEN id IN (SELECT value FROM json_each(?1)) THEN 'interrupted' ELSE status END AS status,
 			`+doneCols+`,
-			converged, diverged, oscillating, stalled, unfinished
-		FROM sweep_overview ORDER BY id`, stopped)
+			converged, diverged, oscillating, stalled, unfinished`+changesCol+`
+		FROM sweep_overview `+which+` ORDER BY id`, stopped, changes)
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
@@ -90,4 +106,57 @@ func stoppedSweeps(ctx context.Context, r *store.Reader) (string, error) {
 	}
 	b, err := json.Marshal(ids)
 	return string(b), errors.Join(err, rows.Err())
+}
+
+// sweepChanges returns, as a JSON object from sweep id, what each sweep
+// changed from the previous sweep of its name ("first" for the first), as
+// grid.Changes says it.
+func sweepChanges(ctx context.Context, r *store.Reader) (string, error) {
+	rows, err := r.Query(ctx, "SELECT id, name, file, yaml, trace_every, refines IS NOT NULL FROM sweeps ORDER BY id")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	last := map[string]*grid.Spec{}
+	for rows.Next() {
+		var (
+			id         int64
+			name, file string
+			text       string
+			every      int
+			refinement bool
+		)
+		if err := rows.Scan(&id, &name, &file, &text, &every, &refinement); err != nil {
+			return "", err
+		}
+		key := strconv.FormatInt(id, 10)
+		spec, err := grid.Parse(file, []byte(text))
+		switch {
+		case refinement:
+			continue // its file is the refined sweep's
+		case err != nil:
+			out[key], last[name] = "?", nil
+			continue
+		}
+		spec.Trace = grid.TraceStorage{Every: every}
+		switch prev, ok := last[name]; {
+		case !ok:
+			out[key] = "first"
+		case prev == nil:
+			out[key] = "?"
+		default:
+			if ch := grid.Changes(prev, spec); len(ch) > 0 {
+				out[key] = strings.Join(ch, "; ")
+			} else {
+				out[key] = "the same configs"
+			}
+		}
+		last[name] = spec
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
 }

@@ -484,3 +484,23 @@ func TestCountRanges(t *testing.T) {
 		})
 	}
 }
+
+// TestChanges names what a new version of a sweep file changes.
+func TestChanges(t *testing.T) {
+	const base = "method: gradient_descent\niterations: 1000\ngrid: {alpha: [0.1, 0.3], input: [2], goal: 0.8, weight: 0.5}\n"
+	for _, tc := range []struct{ name, newer, want string }{
+		{"same", base, ""},
+		{"input added", strings.Replace(base, "input: [2]", "input: [2, 1]", 1), "input +1 (1)"},
+		{"alpha widened and narrowed", strings.Replace(base, "alpha: [0.1, 0.3]", "alpha: [0.3, 0.6, 1, 3, 10]", 1), "alpha +4 (0.6, 1, 3, and 1 more); alpha -1 (0.1)"},
+		{"budget raised", strings.Replace(base, "iterations: 1000", "iterations: 5000", 1), "iterations 1000 -> 5000"},
+		{"trace thinned", base + "trace: none\n", "trace all -> none"},
+		{"reordered", strings.Replace(base, "alpha: [0.1, 0.3]", "alpha: [0.3, 0.1]", 1), "alpha reordered"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.Join(Changes(mustParse(t, base), mustParse(t, tc.newer)), "; ")
+			if got != tc.want {
+				t.Errorf("Changes = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

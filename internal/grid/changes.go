@@ -1,0 +1,84 @@
+package grid
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Changes says what newer changes from older, two versions of a sweep file:
+// the method, limits and trace storage that differ, and per axis the
+// values added and removed, in words such as "input +1 (1)" or
+// "iterations 1000 -> 5000". It returns nil when they run the same configs.
+func Changes(older, newer *Spec) []string {
+	var out []string
+	if older.Method != newer.Method {
+		out = append(out, fmt.Sprintf("method %s -> %s", older.Method, newer.Method))
+	}
+	if a, b := older.Limits.Iterations, newer.Limits.Iterations; a != b {
+		out = append(out, fmt.Sprintf("iterations %d -> %d", a, b))
+	}
+	if a, b := older.Limits.Tolerance, newer.Limits.Tolerance; a != b {
+		out = append(out, fmt.Sprintf("tolerance %s -> %s", formatFloat(a), formatFloat(b)))
+	}
+	if a, b := older.Limits.Divergence, newer.Limits.Divergence; a != b {
+		out = append(out, fmt.Sprintf("divergence %s -> %s", formatFloat(a), formatFloat(b)))
+	}
+	if older.Trace != newer.Trace {
+		out = append(out, fmt.Sprintf("trace %s -> %s", older.Trace, newer.Trace))
+	}
+	values := func(s *Spec, name string) []float64 {
+		for _, a := range s.Axes {
+			if a.Name == name {
+				return a.Values
+			}
+		}
+		return nil
+	}
+	for _, name := range axisNames {
+		was, now := values(older, name), values(newer, name)
+		added, removed := difference(now, was), difference(was, now)
+		switch {
+		case was == nil && now == nil:
+		case was == nil:
+			out = append(out, name+" added")
+		case now == nil:
+			out = append(out, name+" removed")
+		default:
+			if len(added) > 0 {
+				out = append(out, fmt.Sprintf("%s +%d (%s)", name, len(added), someValues(added)))
+			}
+			if len(removed) > 0 {
+				out = append(out, fmt.Sprintf("%s -%d (%s)", name, len(removed), someValues(removed)))
+			}
+			if len(added) == 0 && len(removed) == 0 && !slices.Equal(was, now) {
+				out = append(out, name+" reordered")
+			}
+		}
+	}
+	return out
+}
+
+// difference returns the values of a that b lacks, in a's order.
+func difference(a, b []float64) []float64 {
+	var out []float64
+	for _, v := range a {
+		if !slices.Contains(b, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// someValues prints up to three values, and how many more.
+func someValues(vs []float64) string {
+	var parts []string
+	for i, v := range vs {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(vs)-3))
+			break
+		}
+		parts = append(parts, formatFloat(v))
+	}
+	return strings.Join(parts, ", ")
+}
