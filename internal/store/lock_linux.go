@@ -46,20 +46,25 @@ var (
 // lockFor returns the lock file of the database file at path, opening it
 // the first time.
 func lockFor(path string) (*lockFile, error) {
+	lockFilesMu.Lock()
+	defer lockFilesMu.Unlock()
+	// A file this process has a lock file for already is found by its
+	// device and inode, without opening a second descriptor.
+	if key, err := fileKey(os.Stat(path)); err == nil {
+		if l, ok := lockFiles[key]; ok {
+			return l, nil
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	lockFilesMu.Lock()
-	defer lockFilesMu.Unlock()
-	if err != nil || !ok {
+	key, err := fileKey(f.Stat())
+	if err != nil {
 		leaked = append(leaked, f)
-		return nil, errNoLocks
+		return nil, err
 	}
-	key := [2]uint64{uint64(st.Dev), st.Ino}
-	if l, ok := lockFiles[key]; ok {
+	if l, ok := lockFiles[key]; ok { // the file was replaced meanwhile by one we know
 		// Closing f would drop SQLite's locks on the file if this
 		// process has it open; keep it open with the rest.
 		leaked = append(leaked, f)
@@ -70,8 +75,20 @@ func lockFor(path string) (*lockFile, error) {
 	return l, nil
 }
 
-// leaked are duplicate descriptors that cannot be closed safely (see
-// lockFor); a process opens at most one per time it opens a database.
+// fileKey is the device and inode of a stat result.
+func fileKey(fi os.FileInfo, err error) ([2]uint64, error) {
+	if err != nil {
+		return [2]uint64{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return [2]uint64{}, errNoLocks
+	}
+	return [2]uint64{uint64(st.Dev), st.Ino}, nil
+}
+
+// leaked are descriptors that cannot be closed safely (see lockFor): only
+// when a database file is replaced while this process opens it.
 var leaked []*os.File
 
 func (l *lockFile) fcntl(cmd int, typ int16, start, n int64) (unix.Flock_t, error) {
