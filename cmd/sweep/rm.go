@@ -35,6 +35,12 @@ func runRm(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, usageError{msg: fmt.Sprintf("rm takes one sweep, got %d arguments", len(pos)),
 			hint: "sweep rm alpha, or sweep rm 3; sweep ls lists the sweeps"})
 	}
+	if strings.TrimSpace(pos[0]) == "" {
+		// Elsewhere no --sweep means the newest sweep; rm removes only
+		// what it is told to.
+		return report(stderr, usageError{msg: "rm needs the sweep's name or id, got an empty one",
+			hint: "sweep rm alpha, or sweep rm 3; sweep ls lists the sweeps"})
+	}
 	r, err := store.OpenReader(ctx, *dbPath) // a missing database is an error here, not a new one
 	if err != nil {
 		return report(stderr, err)
