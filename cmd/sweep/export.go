@@ -14,6 +14,10 @@ import (
 	"sweep/internal/tabular"
 )
 
+// runColumns are the columns of runs that sweep export --runs writes.
+const runColumns = "id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight, iterations, tolerance, divergence, " +
+	"verdict, steps, final_weight, final_error, predicted_verdict, predicted_steps"
+
 const exportUsage = `Usage: sweep export [--db PATH] [--format csv|jsonl] (--runs | --trace) [--where SQL] [--out FILE] [--timeout DURATION]
 
 Streams the runs (one row per config) or their trace rows to standard output
@@ -60,7 +64,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	// The sweep's name rides along, so that an export can be checked
 	// against (sweep check --sweep NAME) without its database.
-	query := "SELECT runs.*, (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
+	// The columns of runs that describe a run, by name: trace_run says only
+	// where this database keeps a trace, which an export leaves behind.
+	query := "SELECT " + runColumns + ", (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
 	switch {
 	case *trace && *where == "":
 		query = "SELECT * FROM trace ORDER BY run_id, step"

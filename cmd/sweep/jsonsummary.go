@@ -18,6 +18,7 @@ type jsonSummary struct {
 	Stored       int64             `json:"stored"`
 	StoredBefore int64             `json:"stored_before"`
 	Ran          int64             `json:"ran"`
+	Reused       int64             `json:"reused"` // runs copied from other sweeps of the database, not run again
 	Seconds      float64           `json:"seconds"`
 	RateAxis     string            `json:"rate_axis"`
 	Verdicts     []jsonRate        `json:"verdicts"`
@@ -41,7 +42,7 @@ type jsonExpectation struct {
 func writeJSONSummary(w io.Writer, s summary, results []expect.Result) error {
 	out := jsonSummary{
 		Sweep: s.spec.Name, SweepID: s.sweepID, Database: s.db, Configs: s.spec.Len(), Stored: s.stored,
-		StoredBefore: s.before, Ran: s.ranNow, Seconds: s.elapsed.Seconds(), RateAxis: s.spec.Method.RateAxis(),
+		StoredBefore: s.before, Ran: s.ranNow, Reused: s.reused, Seconds: s.elapsed.Seconds(), RateAxis: s.spec.Method.RateAxis(),
 		Verdicts: []jsonRate{}, Expectations: []jsonExpectation{}, Passed: expect.Failed(results) == 0,
 	}
 	for _, rc := range s.counts {

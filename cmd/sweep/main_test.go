@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 
 	_ "modernc.org/sqlite"
 	"sweep/internal/pyfloat"
+	"sweep/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in the test scripts")
@@ -43,9 +45,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":   cmdStatus,
-			"sql":      cmdSQL,
-			"pngcheck": cmdPNGCheck,
+			"status":    cmdStatus,
+			"sql":       cmdSQL,
+			"downgrade": cmdDowngrade,
+			"pngcheck":  cmdPNGCheck,
 		},
 	})
 }
@@ -100,6 +103,18 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("sql: unexpected success")
 	}
 	fmt.Fprint(ts.Stdout(), out)
+}
+
+// cmdDowngrade rewrites a database as an older sweep would have left it:
+//
+//	downgrade DB VERSION
+func cmdDowngrade(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: downgrade DB VERSION")
+	}
+	v, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(store.Downgrade(context.Background(), ts.MkAbs(args[0]), v))
 }
 
 // printRows prints rows one per line, columns separated by |, REALs

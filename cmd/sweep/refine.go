@@ -141,7 +141,7 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	var rows []store.BoundaryRow
 	for _, b := range boundaries {
 		for _, e := range b.Edges {
-			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Edge: e.Kind, N: e.N,
+			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Limits: b.Limits, Edge: e.Kind, N: e.N,
 				Found: e.Found, Value: e.Value, Lower: e.Lower, Upper: e.Upper, Probes: e.Probes})
 		}
 	}

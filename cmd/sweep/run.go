@@ -183,8 +183,15 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		shardName = out.shard.String()
 		from, to = out.shard.Range(spec)
 	}
+	start := time.Now()
 	sw, err := st.StartSweep(ctx, spec, file, shardName)
 	if err != nil {
+		return report(stderr, err)
+	}
+	// A config another sweep of the database stored is not run again.
+	reused, err := st.Reuse(ctx, sw, spec, from, to)
+	if err != nil {
+		st.FinishSweep(context.WithoutCancel(ctx), sw.ID, store.StatusFailed, from, to)
 		return report(stderr, err)
 	}
 	remaining := int64(0)
@@ -201,7 +208,6 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		}
 	}
 	bar := newProgress(stderr, spec.Name, remaining)
-	start := time.Now()
 	written, counts, err := pipeline(ctx, st, sw, todo, spec.Trace, out.jobs, bar.update)
 	elapsed := time.Since(start)
 	bar.finish()
@@ -249,9 +255,9 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	}
 	slices.SortFunc(rateCounts, func(a, b store.RateCounts) int { return position[a.Rate] - position[b.Rate] })
 	sum := summary{
-		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored,
-		ranNow: written, elapsed: elapsed, counts: rateCounts, countsOfThisRun: countsOfThisRun, shard: shardName, shardFrom: from, shardTo: to,
-		nothingToRun: remaining == 0,
+		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored - reused,
+		ranNow: written, reused: reused, elapsed: elapsed, counts: rateCounts, countsOfThisRun: countsOfThisRun, shard: shardName, shardFrom: from, shardTo: to,
+		nothingToRun: remaining == 0 && reused == 0,
 	}
 	printSummary(stdout, sum)
 	if interrupted {
@@ -378,6 +384,7 @@ type summary struct {
 	stored  int64 // runs of the sweep in the database now
 	before  int64 // runs stored before this invocation
 	ranNow  int64
+	reused  int64 // runs copied from other sweeps of the database
 	elapsed time.Duration
 	counts  []store.RateCounts
 	// countsOfThisRun says counts are of the runs this invocation stored
@@ -410,7 +417,11 @@ func printSummary(w io.Writer, s summary) {
 		if elapsed == 0 {
 			elapsed = s.elapsed.Round(time.Microsecond)
 		}
-		fmt.Fprintf(w, "; ran %d in %s (%.0f configs/s)", s.ranNow, elapsed, rate)
+		if s.reused > 0 {
+			fmt.Fprintf(w, "; ran %d, reused %d in %s", s.ranNow, s.reused, elapsed)
+		} else {
+			fmt.Fprintf(w, "; ran %d in %s (%.0f configs/s)", s.ranNow, elapsed, rate)
+		}
 		if s.before > 0 {
 			fmt.Fprintf(w, "; %d were stored before", s.before)
 		}

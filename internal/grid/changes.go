@@ -15,14 +15,15 @@ func Changes(older, newer *Spec) []string {
 	if older.Method != newer.Method {
 		out = append(out, fmt.Sprintf("method %s -> %s", older.Method, newer.Method))
 	}
-	if a, b := older.Limits.Iterations, newer.Limits.Iterations; a != b {
-		out = append(out, fmt.Sprintf("iterations %d -> %d", a, b))
-	}
-	if a, b := older.Limits.Tolerance, newer.Limits.Tolerance; a != b {
-		out = append(out, fmt.Sprintf("tolerance %s -> %s", formatFloat(a), formatFloat(b)))
-	}
-	if a, b := older.Limits.Divergence, newer.Limits.Divergence; a != b {
-		out = append(out, fmt.Sprintf("divergence %s -> %s", formatFloat(a), formatFloat(b)))
+	for _, name := range limitNames {
+		was, now := older.LimitValues(name), newer.LimitValues(name)
+		if len(was) == 1 && len(now) == 1 {
+			if was[0] != now[0] {
+				out = append(out, fmt.Sprintf("%s %s -> %s", name, formatFloat(was[0]), formatFloat(now[0])))
+			}
+			continue
+		}
+		out = append(out, valueChanges(name, was, now)...)
 	}
 	if older.Trace != newer.Trace {
 		out = append(out, fmt.Sprintf("trace %s -> %s", older.Trace, newer.Trace))
@@ -37,7 +38,6 @@ func Changes(older, newer *Spec) []string {
 	}
 	for _, name := range axisNames {
 		was, now := values(older, name), values(newer, name)
-		added, removed := difference(now, was), difference(was, now)
 		switch {
 		case was == nil && now == nil:
 		case was == nil:
@@ -45,16 +45,25 @@ func Changes(older, newer *Spec) []string {
 		case now == nil:
 			out = append(out, name+" removed")
 		default:
-			if len(added) > 0 {
-				out = append(out, fmt.Sprintf("%s +%d (%s)", name, len(added), someValues(added)))
-			}
-			if len(removed) > 0 {
-				out = append(out, fmt.Sprintf("%s -%d (%s)", name, len(removed), someValues(removed)))
-			}
-			if len(added) == 0 && len(removed) == 0 && !slices.Equal(was, now) {
-				out = append(out, name+" reordered")
-			}
+			out = append(out, valueChanges(name, was, now)...)
 		}
+	}
+	return out
+}
+
+// valueChanges says which values of an axis were added and removed, or
+// that they were reordered.
+func valueChanges(name string, was, now []float64) []string {
+	var out []string
+	added, removed := difference(now, was), difference(was, now)
+	if len(added) > 0 {
+		out = append(out, fmt.Sprintf("%s +%d (%s)", name, len(added), someValues(added)))
+	}
+	if len(removed) > 0 {
+		out = append(out, fmt.Sprintf("%s -%d (%s)", name, len(removed), someValues(removed)))
+	}
+	if len(added) == 0 && len(removed) == 0 && !slices.Equal(was, now) {
+		out = append(out, name+" reordered")
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -19,6 +20,7 @@ import (
 var (
 	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid", "expect", "refine"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
+	limitNames  = []string{LimitIterations, LimitTolerance, LimitDivergence}
 	rangeFields = []string{"from", "to", "step", "per_decade", "num", "scale"}
 	methods     = []string{string(GradientDescent), string(HotCold)}
 )
@@ -124,7 +126,8 @@ func (p *parser) parse(data []byte) *Spec {
 		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
 		Trace:  TraceAll,
 	}
-	var methodNode, gridKey, gridNode, divergenceNode, expectNode *yaml.Node
+	var methodNode, gridKey, gridNode, expectNode *yaml.Node
+	limitNodes := map[string]*yaml.Node{} // the limits given at the top level
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
 		switch key.Value {
 		case "name":
@@ -147,10 +150,12 @@ func (p *parser) parse(data []byte) *Spec {
 			}
 			spec.Method = Method(val.Value)
 		case "iterations":
+			limitNodes[key.Value] = val
 			if n, ok := p.integer(val, "iterations", 1, MaxIterations); ok {
 				spec.Limits.Iterations = n
 			}
 		case "tolerance":
+			limitNodes[key.Value] = val
 			if f, ok := p.number(val, "tolerance"); ok {
 				if f <= 0 {
 					p.fail(val, "a run converges when error < tolerance, so it must be > 0, e.g. 1e-10",
@@ -160,9 +165,9 @@ func (p *parser) parse(data []byte) *Spec {
 				spec.Limits.Tolerance = f
 			}
 		case "divergence":
+			limitNodes[key.Value] = val
 			if f, ok := p.number(val, "divergence"); ok {
 				spec.Limits.Divergence = f
-				divergenceNode = val
 			}
 		case "trace":
 			if t, ok := p.traceStorage(val); ok {
@@ -176,11 +181,6 @@ func (p *parser) parse(data []byte) *Spec {
 			spec.Refine = p.refine(val)
 		}
 	}
-	if spec.Limits.Divergence <= spec.Limits.Tolerance {
-		p.fail(divergenceNode, "a run diverges when error > divergence; make it far above tolerance, e.g. 1e12",
-			"divergence %s must be greater than tolerance %s",
-			formatFloat(spec.Limits.Divergence), formatFloat(spec.Limits.Tolerance))
-	}
 	if methodNode == nil && !p.misspelled["method"] {
 		p.fail(root, "add method: gradient_descent (alpha axis) or method: hot_cold (step_amount axis)",
 			"missing field method")
@@ -193,7 +193,9 @@ func (p *parser) parse(data []byte) *Spec {
 	if gridNode != nil {
 		spec.GridLine, spec.GridCol = gridKey.Line, gridKey.Column
 		spec.Axes = p.grid(gridKey, gridNode, spec.Method)
+		p.limitAxes(spec, gridNode, limitNodes)
 	}
+	p.checkBounds(spec, gridNode, limitNodes)
 	if expectNode != nil && spec.Method != "" {
 		spec.Expect = p.expectations(expectNode, spec.Method, spec.Axes)
 	}
@@ -320,10 +322,13 @@ func (p *parser) grid(key, n *yaml.Node, method Method) []Axis {
 			"grid: want a mapping of axes, got %s", describe(n))
 		return nil
 	}
-	axisHint := "grid axes are alpha (gradient_descent) or step_amount (hot_cold), input, goal and weight"
+	axisHint := "grid axes are alpha (gradient_descent) or step_amount (hot_cold), input, goal and weight, and the limits iterations, tolerance and divergence"
 	values := map[string][]float64{}
-	for key, val := range p.fields(n, "grid: ", axisNames, axisHint) {
+	for key, val := range p.fields(n, "grid: ", slices.Concat(axisNames, limitNames), axisHint) {
 		name := key.Value
+		if slices.Contains(limitNames, name) {
+			continue // see limitAxes
+		}
 		if (name == AxisAlpha || name == AxisStepAmount) && method != "" && name != method.RateAxis() {
 			p.fail(key, fmt.Sprintf("%s sweeps %s; remove %s or change method", method, method.RateAxis(), name),
 				"grid: %s does not apply to method %s", name, method)
@@ -359,12 +364,99 @@ func (p *parser) grid(key, n *yaml.Node, method Method) []Axis {
 	return axes
 }
 
+// limitAxes reads the limits given under grid: (lists or ranges, like the
+// axes) into spec: one value is the same as that limit at the top level,
+// and more make an axis after the others, in the order of limitNames, so
+// that a file without limit axes keeps its configs and fingerprint.
+func (p *parser) limitAxes(spec *Spec, n *yaml.Node, topLevel map[string]*yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for _, name := range limitNames {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], resolve(n.Content[i+1])
+			if key.Value != name {
+				continue
+			}
+			if top := topLevel[name]; top != nil {
+				p.fail(key, fmt.Sprintf("keep one: %s at the top level for one value, or under grid: for several", name),
+					"grid: %s is also given at the top level (line %d)", name, top.Line)
+				continue
+			}
+			vs, ok := p.axis(name, val)
+			if !ok || !p.limitValues(name, val, vs) {
+				continue
+			}
+			switch {
+			case len(vs) > 1:
+				spec.Axes = append(spec.Axes, Axis{Name: name, Values: vs})
+				if spec.Len() > MaxConfigs || spec.Len() < 0 {
+					p.fail(key, "split the sweep into several files or use coarser axes", "grid: more than %d configs", MaxConfigs)
+					spec.Axes = spec.Axes[:len(spec.Axes)-1]
+					return
+				}
+			case name == LimitIterations:
+				spec.Limits.Iterations = int(vs[0])
+			case name == LimitTolerance:
+				spec.Limits.Tolerance = vs[0]
+			case name == LimitDivergence:
+				spec.Limits.Divergence = vs[0]
+			}
+		}
+	}
+}
+
+// limitValues checks the values of a limit given under grid: as the top
+// level checks one.
+func (p *parser) limitValues(name string, n *yaml.Node, vs []float64) bool {
+	for _, v := range vs {
+		switch {
+		case name == LimitIterations && (v != math.Trunc(v) || v < 1 || v > MaxIterations):
+			p.fail(n, fmt.Sprintf("iterations is a whole number from 1 to %d", MaxIterations),
+				"grid: iterations: %s is out of range", formatFloat(v))
+			return false
+		case name == LimitTolerance && v <= 0:
+			p.fail(n, "a run converges when error < tolerance, so it must be > 0, e.g. 1e-10",
+				"grid: tolerance: %s is not positive", formatFloat(v))
+			return false
+		}
+	}
+	return true
+}
+
+// checkBounds refuses a divergence bound that is not above the tolerance,
+// for every pair of them the grid makes.
+func (p *parser) checkBounds(spec *Spec, gridNode *yaml.Node, topLevel map[string]*yaml.Node) {
+	tol, div := spec.LimitValues(LimitTolerance), spec.LimitValues(LimitDivergence)
+	maxTol, minDiv := slices.Max(tol), slices.Min(div)
+	if minDiv > maxTol {
+		return
+	}
+	where := topLevel[LimitDivergence]
+	if where == nil && gridNode != nil && len(div) > 1 {
+		where = gridNode
+	}
+	if where == nil {
+		where = topLevel[LimitTolerance]
+	}
+	if len(tol) == 1 && len(div) == 1 {
+		p.fail(where, "a run diverges when error > divergence; make it far above tolerance, e.g. 1e12",
+			"divergence %s must be greater than tolerance %s", formatFloat(minDiv), formatFloat(maxTol))
+		return
+	}
+	p.fail(where, "a run diverges when error > divergence; make every divergence far above every tolerance",
+		"divergence %s must be greater than tolerance %s (every divergence must exceed every tolerance)", formatFloat(minDiv), formatFloat(maxTol))
+}
+
 var axisExample = map[string]string{
-	AxisAlpha:      "alpha: {from: 10, to: 0.0001, per_decade: 4}",
-	AxisStepAmount: "step_amount: [0.1, 0.01, 0.001]",
-	AxisInput:      "input: {from: -2, to: 2, step: 0.5}",
-	AxisGoal:       "goal: [0.8, -1]",
-	AxisWeight:     "weight: 0.5",
+	AxisAlpha:       "alpha: {from: 10, to: 0.0001, per_decade: 4}",
+	AxisStepAmount:  "step_amount: [0.1, 0.01, 0.001]",
+	AxisInput:       "input: {from: -2, to: 2, step: 0.5}",
+	AxisGoal:        "goal: [0.8, -1]",
+	AxisWeight:      "weight: 0.5",
+	LimitIterations: "iterations: [100, 1000, 10000]",
+	LimitTolerance:  "tolerance: [1e-6, 1e-12]",
+	LimitDivergence: "divergence: [1e6, 1e12]",
 }
 
 func (p *parser) hasKey(m *yaml.Node, name string) bool {

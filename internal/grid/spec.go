@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,6 +37,15 @@ const (
 	AxisInput      = "input"
 	AxisGoal       = "goal"
 	AxisWeight     = "weight"
+)
+
+// Limit names: the settings that decide when a run stops. Each may be
+// given at the top level (one value) or under grid: (one or more values,
+// like an axis).
+const (
+	LimitIterations = "iterations"
+	LimitTolerance  = "tolerance"
+	LimitDivergence = "divergence"
 )
 
 // Defaults for the settings a sweep file may leave out.
@@ -147,11 +157,15 @@ type Axis struct {
 type Spec struct {
 	Name   string
 	Method Method
+	// Limits are the limits of every config, except those that are axes:
+	// a limit given under grid: with several values is an axis, and
+	// Limits holds its first value.
 	Limits Limits
 	// Trace is how much of each run's trace to store.
 	Trace TraceStorage
 	// Axes are the rate axis (alpha or step_amount), input, goal and weight,
-	// always in that order.
+	// always in that order, then the limits given under grid: with several
+	// values (iterations, tolerance, divergence, in that order).
 	Axes []Axis
 	// Source is the YAML text as given, stored with the results.
 	Source []byte
@@ -202,23 +216,69 @@ func (s *Spec) Len() int64 {
 
 // Config returns the config at index i of the sweep order (0 <= i < Len()).
 func (s *Spec) Config(i int64) Config {
-	var v [4]float64
+	c := Config{Index: i, Method: s.Method, Limits: s.Limits}
 	rest := i
 	for k := len(s.Axes) - 1; k >= 0; k-- {
-		n := int64(len(s.Axes[k].Values))
-		v[k] = s.Axes[k].Values[rest%n]
+		a := &s.Axes[k]
+		n := int64(len(a.Values))
+		v := a.Values[rest%n]
 		rest /= n
+		switch k {
+		case 0:
+			c.Rate = v
+		case 1:
+			c.Input = v
+		case 2:
+			c.Goal = v
+		case 3:
+			c.Weight = v
+		default:
+			c.Limits.set(a.Name, v)
+		}
 	}
-	return Config{
-		Index:  i,
-		Method: s.Method,
-		Rate:   v[0],
-		Input:  v[1],
-		Goal:   v[2],
-		Weight: v[3],
-		Limits: s.Limits,
+	return c
+}
+
+// set sets the limit named name to v.
+func (l *Limits) set(name string, v float64) {
+	switch name {
+	case LimitIterations:
+		l.Iterations = int(v)
+	case LimitTolerance:
+		l.Tolerance = v
+	case LimitDivergence:
+		l.Divergence = v
 	}
 }
+
+// get returns the limit named name.
+func (l Limits) get(name string) float64 {
+	switch name {
+	case LimitIterations:
+		return float64(l.Iterations)
+	case LimitTolerance:
+		return l.Tolerance
+	}
+	return l.Divergence
+}
+
+// LimitValues returns the values the sweep gives the limit named name:
+// its axis' values, or the one value of every config.
+func (s *Spec) LimitValues(name string) []float64 {
+	for _, a := range s.Axes[min(len(s.Axes), 4):] {
+		if a.Name == name {
+			return a.Values
+		}
+	}
+	return []float64{s.Limits.get(name)}
+}
+
+// LimitAxes returns the axes that are limits (none when every config has
+// the same limits).
+func (s *Spec) LimitAxes() []Axis { return s.Axes[min(len(s.Axes), 4):] }
+
+// MaxIterations returns the largest iterations of any config.
+func (s *Spec) MaxIterations() int { return int(slices.Max(s.LimitValues(LimitIterations))) }
 
 // Configs yields every config of the grid in sweep order, computing each from
 // its index so that the grid is never held in memory whole.

@@ -73,6 +73,7 @@ type Edge struct {
 // Boundary holds the edges of one (input, goal, weight).
 type Boundary struct {
 	Input, Goal, Weight float64
+	Limits              grid.Limits
 	Edges               []Edge
 }
 
@@ -170,7 +171,7 @@ func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
 	}
 }
 
-// Refine finds the edges of every (input, goal, weight) of the sweep, in
+// Refine finds the edges of every (input, goal, weight, limits) of the sweep, in
 // sweep order, running probes between the grid's rates. probes, when not
 // nil, is given each probe run in order, numbered from 0 in Config.Index,
 // with the trace rows at steps 0, every, 2*every, ... and the deciding row
@@ -187,49 +188,50 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 	slices.Sort(rates)
 	t := &trainer{ctx: ctx, chunk: make([]runner.Row, 0, chunkRows), every: every, probes: probes}
 	var out []Boundary
-	for _, input := range spec.Axes[1].Values {
-		for _, goal := range spec.Axes[2].Values {
-			for _, weight := range spec.Axes[3].Values {
-				if ctx.Err() != nil {
-					return out, nil
-				}
-				b := Boundary{Input: input, Goal: goal, Weight: weight}
-				cfg := grid.Config{Method: spec.Method, Input: input, Goal: goal, Weight: weight, Limits: spec.Limits}
-				// The edges' bisections meet at the same rates (converge
-				// and diverge share their first halvings): a rate is run
-				// once, and a probe is never made twice.
-				seen := map[float64]outcome{}
-				run := func(rate float64, probe bool) (outcome, bool, error) {
-					if o, ok := seen[rate]; ok {
-						return o, false, nil
-					}
-					c := cfg
-					c.Rate = rate
-					o, err := t.run(c, probe)
-					if err == nil && t.ctx.Err() == nil {
-						seen[rate] = o
-					}
-					return o, true, err
-				}
-				// The grid's own runs, rate by rate, ascending.
-				outcomes := make([]outcome, len(rates))
-				for i, r := range rates {
-					o, _, err := run(r, false)
-					if err != nil {
-						return nil, err
-					}
-					outcomes[i] = o
-				}
-				for _, kind := range kinds {
-					es, err := edges(kind, rates, outcomes, precision, run)
-					if err != nil {
-						return nil, err
-					}
-					b.Edges = append(b.Edges, es...)
-				}
-				out = append(out, b)
-			}
+	// A line is a config of the lowest rate index: every other axis (input,
+	// goal, weight and the limits that are axes) takes each of its values
+	// along the lines, in sweep order, the rate being the outermost axis.
+	lines := spec.Len() / int64(len(spec.Axes[0].Values))
+	for line := range lines {
+		if ctx.Err() != nil {
+			return out, nil
 		}
+		cfg := spec.Config(line)
+		cfg.Index = 0
+		b := Boundary{Input: cfg.Input, Goal: cfg.Goal, Weight: cfg.Weight, Limits: cfg.Limits}
+		// The edges' bisections meet at the same rates (converge and
+		// diverge share their first halvings): a rate is run once, and a
+		// probe is never made twice.
+		seen := map[float64]outcome{}
+		run := func(rate float64, probe bool) (outcome, bool, error) {
+			if o, ok := seen[rate]; ok {
+				return o, false, nil
+			}
+			c := cfg
+			c.Rate = rate
+			o, err := t.run(c, probe)
+			if err == nil && t.ctx.Err() == nil {
+				seen[rate] = o
+			}
+			return o, true, err
+		}
+		// The grid's own runs, rate by rate, ascending.
+		outcomes := make([]outcome, len(rates))
+		for i, r := range rates {
+			o, _, err := run(r, false)
+			if err != nil {
+				return nil, err
+			}
+			outcomes[i] = o
+		}
+		for _, kind := range kinds {
+			es, err := edges(kind, rates, outcomes, precision, run)
+			if err != nil {
+				return nil, err
+			}
+			b.Edges = append(b.Edges, es...)
+		}
+		out = append(out, b)
 	}
 	return out, nil
 }

@@ -75,14 +75,41 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		name, fingerprint       string
 		refines                 sql.NullInt64
 	}
-	// An input older than schema 3 holds one edge of each kind, without n.
-	var hasN bool
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM pragma_table_info('boundaries', 'src') WHERE name = 'n'").Scan(&hasN); err != nil {
-		return nil, fileError(path, "read the edges of", err)
+	// An input made by an older sweep lacks the newer columns: one older
+	// than schema 3 holds one edge of each kind, without n; one older than
+	// 6 has no provenance, shares no traces and has one set of limits per
+	// sweep.
+	has := func(table, column string) (bool, error) {
+		var ok bool
+		err := conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM pragma_table_info(?, 'src') WHERE name = ?", table, column).Scan(&ok)
+		if err != nil {
+			return false, fileError(path, "read the tables of", err)
+		}
+		return ok, nil
 	}
-	edgeN := "0"
-	if hasN {
+	edgeN, provenance, traceRun := "0", "NULL, NULL, NULL, NULL", "NULL"
+	edgeLimits := `(SELECT r.iterations FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1),
+		(SELECT r.tolerance FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1),
+		(SELECT r.divergence FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1)`
+	if ok, err := has("boundaries", "n"); err != nil {
+		return nil, err
+	} else if ok {
 		edgeN = "n"
+	}
+	if ok, err := has("boundaries", "iterations"); err != nil {
+		return nil, err
+	} else if ok {
+		edgeLimits = "iterations, tolerance, divergence"
+	}
+	if ok, err := has("sweeps", "host"); err != nil {
+		return nil, err
+	} else if ok {
+		provenance = "sweep_version, host, git_commit, command"
+	}
+	if ok, err := has("runs", "trace_run"); err != nil {
+		return nil, err
+	} else if ok {
+		traceRun = "r.trace_run"
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT id, name, fingerprint, configs, first_run_id, refines FROM src.sweeps ORDER BY id")
 	if err != nil {
@@ -102,7 +129,18 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		return nil, fileError(path, "read the sweeps of", err)
 	}
 
-	outIDs := map[int64]int64{} // sweep ids of path -> of s
+	// Every sweep is recorded first, so that the id of any run of path in
+	// s is known (merge_map) when a run that shares its trace is copied.
+	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS merge_map (
+		src_first INTEGER PRIMARY KEY, src_last INTEGER NOT NULL, out_first INTEGER NOT NULL)`); err != nil {
+		return nil, fileError(s.path, "merge into", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.merge_map")
+	if _, err := conn.ExecContext(ctx, "DELETE FROM temp.merge_map"); err != nil {
+		return nil, fileError(s.path, "merge into", err)
+	}
+	outIDs := map[int64]int64{}   // sweep ids of path -> of s
+	outFirst := map[int64]int64{} // first run ids in s, by sweep id of path
 	for _, src := range sources {
 		// A refinement comes after the sweep it refines (ids grow), so
 		// its parent's id in s is known by now.
@@ -115,52 +153,67 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 			}
 			refines = id
 		}
-		var outID, outFirst int64
+		var outID, first int64
 		err := conn.QueryRowContext(ctx, `
 			INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, refines,
-				started_at, finished_at, status)
+				started_at, finished_at, status, sweep_version, host, git_commit, command)
 			SELECT name, fingerprint, method, file, yaml, configs, `+nextRunID+`, trace_every, NULL, ?2,
-				started_at, finished_at, 'running'
+				started_at, finished_at, 'running', `+provenance+`
 			FROM src.sweeps WHERE id = ?1
 			ON CONFLICT (fingerprint) DO UPDATE SET shard = NULL, started_at = min(started_at, excluded.started_at)
-			RETURNING id, first_run_id`, src.id, refines).Scan(&outID, &outFirst)
+			RETURNING id, first_run_id`, src.id, refines).Scan(&outID, &first)
 		if err != nil {
 			return nil, fileError(s.path, "record sweep "+src.name+" in", err)
 		}
-		outIDs[src.id] = outID
+		outIDs[src.id], outFirst[src.id] = outID, first
+		if _, err := conn.ExecContext(ctx, "INSERT INTO temp.merge_map VALUES (?, ?, ?)",
+			src.firstRunID, src.firstRunID+max(src.configs, 1)-1, first); err != nil {
+			return nil, fileError(s.path, "merge into", err)
+		}
+	}
+	for _, src := range sources {
+		outID, first := outIDs[src.id], outFirst[src.id]
+		// A run that shares another's trace shares, in s, the trace of
+		// that run's copy (or what that copy shares, if s held it
+		// already); a run s holds already is kept as it is.
 		res, err := conn.ExecContext(ctx, `
 			INSERT INTO runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-				predicted_verdict, predicted_steps)
+				predicted_verdict, predicted_steps, trace_run)
 			SELECT ?1 + config_index, ?2, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-				predicted_verdict, predicted_steps
-			FROM src.runs WHERE id BETWEEN ?3 AND ?3 + ?4 - 1
+				predicted_verdict, predicted_steps, CASE WHEN shared IS NOT NULL THEN
+					coalesce((SELECT coalesce(o.trace_run, o.id) FROM main.runs o WHERE o.id = shared), shared) END
+			FROM (SELECT *, (SELECT m.out_first + (`+traceRun+` - m.src_first) FROM temp.merge_map m
+					WHERE m.src_first <= `+traceRun+` ORDER BY m.src_first DESC LIMIT 1) AS shared
+				FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1)
 			ORDER BY id
-			ON CONFLICT (id) DO NOTHING`, outFirst, outID, src.firstRunID, src.configs)
+			ON CONFLICT (id) DO NOTHING`, first, outID, src.firstRunID, src.configs)
 		if err != nil {
 			return nil, fileError(s.path, "copy the runs of "+src.name+" into", err)
 		}
 		added, _ := res.RowsAffected()
 		_, err = conn.ExecContext(ctx, `
 			INSERT INTO trace_weights (run_id, weights)
-			SELECT ?1 + (run_id - ?2), weights FROM src.trace_weights
-			WHERE run_id BETWEEN ?2 AND ?2 + ?3 - 1
-			ORDER BY run_id
-			ON CONFLICT (run_id) DO NOTHING`, outFirst, src.firstRunID, src.configs)
+			SELECT ?1 + (t.run_id - ?2), t.weights FROM src.trace_weights t
+			WHERE t.run_id BETWEEN ?2 AND ?2 + ?3 - 1
+				AND (SELECT o.trace_run FROM main.runs o WHERE o.id = ?1 + (t.run_id - ?2)) IS NULL
+			ORDER BY t.run_id
+			ON CONFLICT (run_id) DO NOTHING`, first, src.firstRunID, src.configs)
 		if err != nil {
 			return nil, fileError(s.path, "copy the traces of "+src.name+" into", err)
 		}
 		_, err = conn.ExecContext(ctx, `
-			INSERT INTO boundaries (sweep_id, input, goal, weight, edge, n, value, lower, upper, probes, precision)
-			SELECT ?1, input, goal, weight, edge, `+edgeN+`, value, lower, upper, probes, precision
+			INSERT INTO boundaries (sweep_id, input, goal, weight, iterations, tolerance, divergence,
+				edge, n, value, lower, upper, probes, precision)
+			SELECT ?1, input, goal, weight, `+edgeLimits+`, edge, `+edgeN+`, value, lower, upper, probes, precision
 			FROM src.boundaries WHERE sweep_id = ?2
-			ON CONFLICT DO NOTHING`, outID, src.id)
+			ON CONFLICT DO NOTHING`, outID, src.id, src.firstRunID, src.configs)
 		if err != nil {
 			return nil, fileError(s.path, "copy the edges of "+src.name+" into", err)
 		}
 		var stored int64
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?1 + ?2 - 1", outFirst, src.configs).Scan(&stored); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?1 + ?2 - 1", first, src.configs).Scan(&stored); err != nil {
 			return nil, err
 		}
 		// Complete, the sweep is done when it first was (in s, or in

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sweep/internal/grid"
 	"testing"
 
 	"sweep/internal/runner"
@@ -105,8 +106,8 @@ func TestMergeCarriesEveryTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = src.SaveBoundaries(ctx, sw.ID, 1e-3, []BoundaryRow{
-		{Input: 2, Goal: 0.8, Weight: 0.5, Edge: "converge", Found: true, Value: 0.3, Lower: 0.3, Upper: 0.4, Probes: 2},
-		{Input: 0.5, Goal: 0.8, Weight: 0.5, Edge: "diverge"},
+		{Input: 2, Goal: 0.8, Weight: 0.5, Limits: grid.Limits{Iterations: 1000, Tolerance: 1e-10, Divergence: 1e12}, Edge: "converge", Found: true, Value: 0.3, Lower: 0.3, Upper: 0.4, Probes: 2},
+		{Input: 0.5, Goal: 0.8, Weight: 0.5, Limits: grid.Limits{Iterations: 1000, Tolerance: 1e-10, Divergence: 1e12}, Edge: "diverge"},
 	})
 	if err != nil {
 		t.Fatal(err)

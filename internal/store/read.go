@@ -213,11 +213,12 @@ func (r *Reader) guard(ctx context.Context) error {
 
 // tempViews gives the connection to a database made by an older sweep
 // the views of the newer schemas, as temporary views, so that reading
-// never writes. A newer schema that also changes tables (0003 rebuilds
-// boundaries) gives its views all the same where they read the older
-// tables as well, as a schema file's views are written to; the table
-// change itself waits for a writing command. One that cannot be read so
-// needs the database upgraded.
+// never writes. A newer schema that also changes tables gives its views all
+// the same: either its views read only what the older tables have too
+// (0003 rebuilds boundaries), or its read file puts temporary views with
+// the new columns in place of the changed tables (0006 adds columns); the
+// table change itself waits for a writing command. One that cannot be read
+// so needs the database upgraded.
 func (r *Reader) tempViews(ctx context.Context, version int) error {
 	for _, m := range migrations() {
 		if m.version <= version {
@@ -225,6 +226,11 @@ func (r *Reader) tempViews(ctx context.Context, version int) error {
 		}
 		upgrade := &FileError{Path: r.path, Msg: fmt.Sprintf("was written by an older sweep (schema version %d) and must be upgraded to be read", version),
 			Hint: "run any sweep into it once (sweep run --db " + r.path + " FILE) to upgrade it, on a copy if it is not yours to write"}
+		for _, stmt := range splitStatements(m.read) {
+			if _, err := r.conn.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("read %s with the tables of schema %s: %w", r.path, m.name, err)
+			}
+		}
 		views := 0
 		for _, stmt := range splitStatements(m.sql) {
 			if w := strings.Fields(leadingWords(stmt, 3)); len(w) == 3 && w[0]+" "+w[1] == "DROP VIEW" && w[2] != "IF" {
@@ -240,14 +246,14 @@ func (r *Reader) tempViews(ctx context.Context, version int) error {
 			}
 			views++
 			if _, err := r.conn.ExecContext(ctx, strings.Replace(stmt, "CREATE VIEW ", "CREATE TEMP VIEW ", 1)); err != nil {
-				if viewsOnly(m.sql) {
+				if viewsOnly(m.sql) || m.read != "" {
 					return fmt.Errorf("read %s with the views of schema %s: %w", r.path, m.name, err)
 				}
 				upgrade.Err = err
 				return upgrade
 			}
 		}
-		if views == 0 {
+		if views == 0 && m.read == "" {
 			return upgrade
 		}
 	}

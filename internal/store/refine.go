@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"sweep/internal/grid"
 )
 
 // GridSweep is a stored sweep as it was written: enough to parse its file
@@ -84,6 +86,7 @@ func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method s
 // found is one row, N 0, not Found.
 type BoundaryRow struct {
 	Input, Goal, Weight float64
+	Limits              grid.Limits
 	Edge                string
 	N                   int
 	Found               bool
@@ -102,8 +105,9 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 	if _, err := tx.ExecContext(ctx, "DELETE FROM boundaries WHERE sweep_id = ?", sweepID); err != nil {
 		return fileError(s.path, "record the edges in", err)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO boundaries (sweep_id, input, goal, weight, edge, n, value, lower, upper, probes, precision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO boundaries (sweep_id, input, goal, weight, iterations, tolerance, divergence,
+			edge, n, value, lower, upper, probes, precision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fileError(s.path, "record the edges in", err)
 	}
@@ -113,7 +117,8 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 		if r.Found {
 			value, lower, upper = r.Value, r.Lower, r.Upper
 		}
-		if _, err := st.ExecContext(ctx, sweepID, r.Input, r.Goal, r.Weight, r.Edge, r.N, value, lower, upper, r.Probes, precision); err != nil {
+		if _, err := st.ExecContext(ctx, sweepID, r.Input, r.Goal, r.Weight,
+			r.Limits.Iterations, r.Limits.Tolerance, r.Limits.Divergence, r.Edge, r.N, value, lower, upper, r.Probes, precision); err != nil {
 			return fileError(s.path, "record the edges in", err)
 		}
 	}

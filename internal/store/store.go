@@ -34,7 +34,7 @@ import (
 // "SWEP" in ASCII.
 const ApplicationID = 0x53574550
 
-//go:embed schema/*.sql
+//go:embed schema/*.sql read/*.sql
 var schemaFS embed.FS
 
 // Store is an open sweep database.
@@ -331,6 +331,11 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// read is what a Reader of a database older than this schema runs
+	// instead of the schema's table changes (read/NNNN_*.sql): temporary
+	// views in place of the tables it changes. "" when it changes none
+	// that its views read.
+	read string
 }
 
 func migrations() []migration {
@@ -346,7 +351,8 @@ func migrations() []migration {
 			panic("store: schema file without a version number: " + e.Name())
 		}
 		text, _ := fs.ReadFile(schemaFS, "schema/"+e.Name())
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(text)})
+		read, _ := fs.ReadFile(schemaFS, "read/"+e.Name())
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(text), read: string(read)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms

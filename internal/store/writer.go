@@ -588,9 +588,9 @@ type writer struct {
 	sweep *Sweep
 
 	// constants holds the SQL text of the columns every run of the sweep
-	// shares (its sweep, method and limits), written into the statements
-	// instead of bound for every run. constOf is the config they came from
-	// (a copy: the writer keeps no record, and so no trace, once written).
+	// shares (its sweep and method), written into the statements instead
+	// of bound for every run. constOf is the config they came from (a
+	// copy: the writer keeps no record, and so no trace, once written).
 	constants string
 	constOf   *grid.Config
 
@@ -650,17 +650,17 @@ func (w *writer) runStmt(ctx context.Context, n int) (stmt, error) {
 	if w.constOf.Method == grid.HotCold {
 		rate = "step_amount"
 	}
-	// Per run: sweep_id, method, iterations, tolerance, divergence are
-	// constants; id, config_index, the rate, input, goal, weight, verdict,
+	// Per run: sweep_id and method are constants; id, config_index, the
+	// rate, input, goal, weight, the limits (which may be axes), verdict,
 	// steps, final_weight, final_error, predicted_verdict, predicted_steps
 	// are bound. A run stored already (by another process running the same
 	// sweep) has the same id and is skipped.
 	// Verdicts are bound as numbers and named in SQL: binding a text costs
 	// the driver an allocation and a copy, a number does not.
-	row := "(" + w.constants + ", ?, ?, ?, ?, ?, ?, " + verdictName + ", ?, ?, ?, " + verdictName + ", ?)"
+	row := "(" + w.constants + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " + verdictName + ", ?, ?, ?, " + verdictName + ", ?)"
 	st, err := w.prepare(ctx, `
-		INSERT INTO runs (sweep_id, method, iterations, tolerance, divergence,
-			id, config_index, `+rate+`, input, goal, weight, verdict, steps, final_weight, final_error,
+		INSERT INTO runs (sweep_id, method,
+			id, config_index, `+rate+`, input, goal, weight, iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
 			predicted_verdict, predicted_steps)
 		VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+`
 		ON CONFLICT (id) DO NOTHING`)
@@ -718,10 +718,9 @@ func (w *writer) write(ctx context.Context, rec *Record) error {
 	if w.constOf == nil {
 		c := rec.Config
 		w.constOf = &c
-		w.constants = fmt.Sprintf("%d, '%s', %d, %s, %s", w.sweep.ID, c.Method, c.Limits.Iterations,
-			sqlReal(c.Limits.Tolerance), sqlReal(c.Limits.Divergence))
-	} else if rec.Config.Method != w.constOf.Method || rec.Config.Limits != w.constOf.Limits {
-		return fmt.Errorf("config %d has other settings than config %d of the same sweep", rec.Config.Index, w.constOf.Index)
+		w.constants = fmt.Sprintf("%d, '%s'", w.sweep.ID, c.Method)
+	} else if rec.Config.Method != w.constOf.Method {
+		return fmt.Errorf("config %d has another method than config %d of the same sweep", rec.Config.Index, w.constOf.Index)
 	}
 	if !w.inTx {
 		if err := w.begin(ctx); err != nil {
@@ -748,13 +747,6 @@ var verdictName = func() string {
 	return b.String()
 }()
 
-// sqlReal writes a finite float as an SQL literal that reads back as the
-// same float64 (shortest decimal, with an exponent or point so that it is
-// a REAL).
-func sqlReal(f float64) string {
-	return string(appendJSONFloat(nil, f))
-}
-
 // flush inserts the batch of runs and their traces.
 func (w *writer) flush(ctx context.Context) error {
 	if len(w.batch) == 0 {
@@ -773,6 +765,9 @@ func (w *writer) flush(ctx context.Context) error {
 		w.arg(c.Input)
 		w.arg(c.Goal)
 		w.arg(c.Weight)
+		w.arg(int64(c.Limits.Iterations))
+		w.arg(c.Limits.Tolerance)
+		w.arg(c.Limits.Divergence)
 		w.arg(int64(rec.Verdict))
 		w.arg(int64(rec.Steps))
 		w.arg(rec.FinalWeight)
