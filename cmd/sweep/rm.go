@@ -69,6 +69,9 @@ func runRm(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		parts = append(parts, plural(rm.Refinements, "refinement")+" with "+plural(rm.Probes, "probe"))
 	}
 	parts = append(parts, plural(rm.Traces, "trace"), plural(rm.Boundaries, "edge"))
+	if rm.Kept > 0 {
+		parts = append(parts, fmt.Sprintf("%s kept for the sweeps that share them", plural(rm.Kept, "trace")))
+	}
 	fmt.Fprintf(stdout, "removed sweep %s (id %d): %s\n", rm.Name, rm.ID, strings.Join(parts, ", "))
 	if *vacuum {
 		if err := st.Vacuum(ctx); err != nil {

@@ -172,3 +172,68 @@ func TestRmRefusesRunningSweep(t *testing.T) {
 		t.Errorf("%d runs left after rm", n)
 	}
 }
+
+// TestRmKeepsSharedTraces removes a sweep whose runs another sweep reused:
+// the traces they share stay, handed to the reusing sweep's runs, and
+// read back as before; nothing refers to what is gone. Then the other way
+// round: the first sweep, run again, reuses the second's runs, and
+// removing the second keeps them too.
+func TestRmKeepsSharedTraces(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.yaml": "name: a\nmethod: gradient_descent\ngrid: {alpha: [0.1, 0.3, 0.6], input: [1, 2], goal: 0.8, weight: 0.5}\n",
+		"d.yaml": "name: d\nmethod: gradient_descent\ngrid: {alpha: [0.1, 0.3, 0.6, 1.2], input: [1, 2, 3], goal: 0.8, weight: 0.5}\n",
+	}
+	for name, text := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+	}
+	run := func(file, want string) {
+		t.Helper()
+		out, err := sweepCommand(dir, "run", "--db", "s.db", file).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Fatalf("sweep run %s: %v, want %q in\n%s", file, err, want, out)
+		}
+	}
+	run("a.yaml", "ran 6 in")
+	run("d.yaml", "ran 6, reused 6 in")
+	path := filepath.Join(dir, "s.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	answers := func(name string) string {
+		return queryText(t, db, "SELECT * FROM trace WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = (SELECT max(id) FROM sweeps WHERE name = '"+name+"')) ORDER BY run_id, step") +
+			queryText(t, db, "SELECT * FROM safe_alpha WHERE sweep = '"+name+"' ORDER BY input") +
+			queryText(t, db, "SELECT * FROM first_overshoot WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = (SELECT max(id) FROM sweeps WHERE name = '"+name+"')) ORDER BY run_id")
+	}
+	check := func(name, before string, rmArgs ...string) {
+		t.Helper()
+		out, err := sweepCommand(dir, append([]string{"rm", "--db", "s.db"}, rmArgs...)...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "6 traces kept for the sweeps that share them") {
+			t.Fatalf("sweep rm %v: %v\n%s", rmArgs, err, out)
+		}
+		openIntact(t, path, "integrity_check").Close()
+		if after := answers(name); after != before {
+			t.Errorf("sweep %s answers differently after sweep rm %v", name, rmArgs)
+		}
+		var orphans int
+		err = db.QueryRow(`SELECT
+			(SELECT count(*) FROM runs WHERE trace_run IS NOT NULL AND trace_run NOT IN (SELECT run_id FROM trace_weights)) +
+			(SELECT count(*) FROM runs WHERE trace_run IS NOT NULL AND trace_run NOT IN (SELECT id FROM runs WHERE trace_run IS NULL)) +
+			(SELECT count(*) FROM trace_weights WHERE run_id NOT IN (SELECT id FROM runs WHERE trace_run IS NULL)) +
+			(SELECT count(*) FROM runs WHERE sweep_id NOT IN (SELECT id FROM sweeps))`).Scan(&orphans)
+		if err != nil || orphans != 0 {
+			t.Errorf("%d rows refer to what was removed, or to nothing (%v)", orphans, err)
+		}
+	}
+	before := answers("d")
+	if !strings.Contains(before, "0.6") || strings.Count(before, "\n") < 100 {
+		t.Fatalf("sweep d answers too little to compare:\n%s", before)
+	}
+	check("d", before, "a")
+	// a again: every run of it is d's now.
+	run("a.yaml", "ran 0, reused 6 in")
+	before = answers("a")
+	check("a", before, "d")
+}

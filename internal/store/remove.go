@@ -2,17 +2,22 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // Removed is what Remove took out of the database.
 type Removed struct {
-	ID          int64
-	Name        string
-	Sweeps      int64 // the sweep and its refinements
-	Runs        int64 // the sweep's runs
-	Probes      int64 // its refinements' runs
-	Traces      int64
+	ID     int64
+	Name   string
+	Sweeps int64 // the sweep and its refinements
+	Runs   int64 // the sweep's runs
+	Probes int64 // its refinements' runs
+	Traces int64
+	// Kept is how many of the traces removed runs held are kept, moved to
+	// a run of another sweep that shares them (see runs.trace_run).
+	Kept        int64
 	Boundaries  int64
 	Refinements int64
 }
@@ -59,10 +64,6 @@ func (s *Store) Remove(ctx context.Context, id int64) (rm Removed, err error) {
 	if err != nil {
 		return rm, fileError(s.path, "read the sweeps of", err)
 	}
-	type member struct {
-		id   int64
-		name string
-	}
 	var members []member
 	for rows.Next() {
 		var m member
@@ -81,6 +82,9 @@ func (s *Store) Remove(ctx context.Context, id int64) (rm Removed, err error) {
 		if herr == nil && held[lockBase+m.id] && !s.holds(lockBase+m.id) {
 			return rm, &RunningError{Path: s.path, ID: m.id, Name: m.name}
 		}
+	}
+	if rm.Kept, err = keepSharedTraces(ctx, conn, members); err != nil {
+		return rm, fileError(s.path, "keep the traces other sweeps share in", err)
 	}
 	for _, m := range members {
 		var configs, first int64
@@ -122,6 +126,48 @@ func (s *Store) Remove(ctx context.Context, id int64) (rm Removed, err error) {
 		return rm, fileError(s.path, "commit", err)
 	}
 	return rm, nil
+}
+
+// member is a sweep that Remove removes.
+type member struct {
+	id   int64
+	name string
+}
+
+// keepSharedTraces hands each trace that a run of the removed sweeps holds
+// and a run of another sweep shares (trace_run) to the first such run, so
+// that removing a sweep never takes a trace from one that stays. It
+// returns how many traces it handed over.
+func keepSharedTraces(ctx context.Context, conn *sql.Conn, members []member) (int64, error) {
+	var ranges []string
+	for _, m := range members {
+		ranges = append(ranges, fmt.Sprintf("(SELECT first_run_id FROM sweeps WHERE id = %d) AND (SELECT first_run_id + configs - 1 FROM sweeps WHERE id = %d)", m.id, m.id))
+	}
+	in := func(col string) string {
+		var or []string
+		for _, r := range ranges {
+			or = append(or, col+" BETWEEN "+r)
+		}
+		return "(" + strings.Join(or, " OR ") + ")"
+	}
+	stmts := []string{
+		"CREATE TEMP TABLE IF NOT EXISTS rm_moved (old INTEGER PRIMARY KEY, new INTEGER NOT NULL UNIQUE)",
+		"DELETE FROM temp.rm_moved",
+		"INSERT INTO temp.rm_moved (old, new) SELECT trace_run, min(id) FROM runs WHERE trace_run IS NOT NULL AND " +
+			in("trace_run") + " AND NOT " + in("id") + " GROUP BY trace_run",
+		"UPDATE trace_weights SET run_id = (SELECT new FROM temp.rm_moved WHERE old = trace_weights.run_id) WHERE run_id IN (SELECT old FROM temp.rm_moved)",
+		"UPDATE runs SET trace_run = NULL WHERE id IN (SELECT new FROM temp.rm_moved)",
+		"UPDATE runs SET trace_run = (SELECT new FROM temp.rm_moved WHERE old = runs.trace_run) WHERE trace_run IN (SELECT old FROM temp.rm_moved)",
+	}
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	var n int64
+	err := conn.QueryRowContext(ctx, "SELECT count(*) FROM temp.rm_moved").Scan(&n)
+	conn.ExecContext(ctx, "DROP TABLE temp.rm_moved")
+	return n, err
 }
 
 // holds reports whether this process holds the lock at offset itself.
