@@ -23,7 +23,11 @@ means its newest sweep: an older version of a sweep file (run before it was
 edited) is listed with --all, which adds what each version changed from the
 one before. A sweep whose process was killed is shown as interrupted. The table shows the
 stored configs as done, "stored/configs"; CSV and JSON give them as two
-numbers, stored and configs.
+numbers, stored and configs. Each sweep's provenance follows: the host it
+ran on and the git commit of its sweep file (the table shortens it to 12
+digits, +dirty when the file's repository had uncommitted changes), then,
+with --all or in CSV and JSON, the sweep binary's version and the command
+line.
 
 Flags:
 `
@@ -54,9 +58,9 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
 	// A person reads "1701/1701" at a glance; a program wants numbers.
-	doneCols := "stored || '/' || configs AS done"
+	doneCols := "stored || '/' || o.configs AS done"
 	if f != tabular.Table {
-		doneCols = "stored, configs"
+		doneCols = "stored, o.configs AS configs"
 	}
 	// A sweep whose process was killed still says running; no process
 	// holds it, so it is shown as what it is.
@@ -66,16 +70,26 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
-	which, changesCol := "WHERE id IN (SELECT max(id) FROM sweeps GROUP BY name)", ""
+	which, changesCol := "WHERE o.id IN (SELECT max(id) FROM sweeps GROUP BY name)", ""
 	if *all {
-		which, changesCol = "", `, coalesce(json_extract(?2, '$."' || id || '"'), '') AS changes`
+		which, changesCol = "", `, coalesce(json_extract(?2, '$."' || o.id || '"'), '') AS changes`
+	}
+	// Provenance, from the sweeps table (NULL in sweeps stored before it
+	// was recorded).
+	provenance := `, s.host, s.git_commit, s.sweep_version, s.command`
+	if f == tabular.Table {
+		provenance = `, coalesce(s.host, '') AS host,
+			coalesce(substr(s.git_commit, 1, 12) || CASE WHEN s.git_commit LIKE '%+dirty' THEN '+dirty' ELSE '' END, '') AS git`
+		if *all {
+			provenance += `, coalesce(s.sweep_version, '') AS version, coalesce(s.command, '') AS command`
+		}
 	}
 	rows, err := r.Query(ctx, `
-		SELECT id, name, method, started_at,
-			CASE WHEN id IN (SELECT value FROM json_each(?1)) THEN 'interrupted' ELSE status END AS status,
+		SELECT o.id, o.name, o.method, o.started_at,
+			CASE WHEN o.id IN (SELECT value FROM json_each(?1)) THEN 'interrupted' ELSE o.status END AS status,
 			`+doneCols+`,
-			converged, diverged, oscillating, stalled, unfinished`+changesCol+`
-		FROM sweep_overview `+which+` ORDER BY id`, stopped, changes)
+			converged, diverged, oscillating, stalled, unfinished`+changesCol+provenance+`
+		FROM sweep_overview o CROSS JOIN sweeps s ON s.id = o.id `+which+` ORDER BY o.id`, stopped, changes)
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}

@@ -18,6 +18,7 @@ import (
 
 	"sweep/internal/expect"
 	"sweep/internal/grid"
+	"sweep/internal/provenance"
 	"sweep/internal/runner"
 	"sweep/internal/shard"
 	"sweep/internal/store"
@@ -184,7 +185,9 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		from, to = out.shard.Range(spec)
 	}
 	start := time.Now()
-	sw, err := st.StartSweep(ctx, spec, file, shardName)
+	p := provenance.Collect(file, os.Args)
+	sw, err := st.StartSweepBy(ctx, spec, file, shardName, store.Provenance{
+		SweepVersion: p.SweepVersion, Host: p.Host, GitCommit: p.GitCommit, Command: p.Command})
 	if err != nil {
 		return report(stderr, err)
 	}

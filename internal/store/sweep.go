@@ -43,21 +43,41 @@ const nextRunID = "(SELECT coalesce(max(first_run_id + max(configs, 1)), 1) FROM
 
 func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// StartSweep records spec as a running sweep, or, when the database already
-// holds a sweep with the same fingerprint, marks that one running again and
-// reports which of its configs are stored, so that only the missing ones are
-// run. shard is "I/N" when only a shard of the sweep is to run here, else "".
+// Provenance is what made a sweep's results, as the sweeps table records
+// it; "" is stored as NULL.
+type Provenance struct {
+	SweepVersion string // the binary's module version and VCS revision
+	Host         string
+	GitCommit    string // HEAD of the sweep file's repository, +dirty with uncommitted changes
+	Command      string // the command line
+}
+
+// StartSweep is StartSweepBy with no provenance recorded.
 func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard string) (*Sweep, error) {
+	return s.StartSweepBy(ctx, spec, file, shard, Provenance{})
+}
+
+// StartSweepBy records spec as a running sweep, made as prov says, or, when
+// the database already holds a sweep with the same fingerprint, marks that
+// one running again and reports which of its configs are stored, so that
+// only the missing ones are run. A resumed sweep keeps the provenance it
+// was first recorded with (filled in where it had none). shard is "I/N"
+// when only a shard of the sweep is to run here, else "".
+func (s *Store) StartSweepBy(ctx context.Context, spec *grid.Spec, file, shard string, prov Provenance) (*Sweep, error) {
 	sw := &Sweep{Configs: spec.Len()}
 	// A new sweep takes the run ids after the last sweep's; the statement
 	// runs under SQLite's write lock, so two processes never take the same.
 	err := s.startSweep(ctx, sw, `
-		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, started_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, nullif(?, ''), ?, ?)
-		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL, shard = excluded.shard
+		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, started_at, status,
+			sweep_version, host, git_commit, command)
+		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, nullif(?, ''), ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), nullif(?, ''))
+		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL, shard = excluded.shard,
+			sweep_version = coalesce(sweep_version, excluded.sweep_version), host = coalesce(host, excluded.host),
+			git_commit = coalesce(git_commit, excluded.git_commit), command = coalesce(command, excluded.command)
 		RETURNING id, first_run_id`,
 		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs,
 		spec.Trace.Every, shard, now(), StatusRunning,
+		prov.SweepVersion, prov.Host, prov.GitCommit, prov.Command,
 	)
 	if err != nil {
 		return nil, fileError(s.path, "record the sweep in", err)
