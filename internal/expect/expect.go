@@ -64,7 +64,8 @@ func Check(ctx context.Context, r *store.Reader, sweepID int64, exps []grid.Expe
 func checkRuns(ctx context.Context, r *store.Reader, sweepID int64, e grid.Expectation) (Result, error) {
 	query := "SELECT id, coalesce(alpha, step_amount), input, goal, weight, verdict, steps FROM runs WHERE sweep_id = ?"
 	args := []any{sweepID}
-	for _, axis := range []string{grid.AxisAlpha, grid.AxisStepAmount, grid.AxisInput, grid.AxisGoal, grid.AxisWeight} {
+	for _, axis := range []string{grid.AxisAlpha, grid.AxisStepAmount, grid.AxisInput, grid.AxisGoal, grid.AxisWeight,
+		grid.LimitIterations, grid.LimitTolerance, grid.LimitDivergence} {
 		if v, ok := e.Where[axis]; ok {
 			query += " AND " + axis + " = ?"
 			args = append(args, v)

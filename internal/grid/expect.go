@@ -102,6 +102,9 @@ func (p *parser) pick(n *yaml.Node, where string, method Method, axes []Axis) ma
 		return nil
 	}
 	names := []string{method.RateAxis(), AxisInput, AxisGoal, AxisWeight}
+	for _, a := range axes[min(len(axes), 4):] {
+		names = append(names, a.Name) // the limits that are axes
+	}
 	pick := map[string]float64{}
 	for key, val := range p.fields(n, where+"where: ", names, "the axes of this sweep are "+strings.Join(names, ", ")) {
 		f, ok := p.number(val, key.Value)
