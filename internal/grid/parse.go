@@ -433,8 +433,12 @@ func (p *parser) checkBounds(spec *Spec, gridNode *yaml.Node, topLevel map[strin
 		return
 	}
 	where := topLevel[LimitDivergence]
-	if where == nil && gridNode != nil && len(div) > 1 {
-		where = gridNode
+	if where == nil && gridNode != nil && gridNode.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(gridNode.Content); i += 2 {
+			if k := gridNode.Content[i].Value; k == LimitDivergence || k == LimitTolerance && where == nil {
+				where = gridNode.Content[i+1]
+			}
+		}
 	}
 	if where == nil {
 		where = topLevel[LimitTolerance]

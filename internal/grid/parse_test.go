@@ -230,6 +230,63 @@ func TestExperimentsParse(t *testing.T) {
 
 // TestParseErrors checks that each mistake is reported at its place, says
 // what is wrong and hints at the fix.
+// TestLimitAxes: limits given under grid: are axes after the others, in
+// the order iterations, tolerance, divergence; a single value is the same
+// as that limit at the top level, fingerprint and all.
+func TestLimitAxes(t *testing.T) {
+	const base = "name: l\nmethod: gradient_descent\ngrid:\n  alpha: [1, 0.1]\n  input: 2\n  goal: 0.8\n  weight: 0.5\n"
+	spec, err := Parse("l.yaml", []byte(base+"  divergence: [1e6, 1e12]\n  iterations: [10, 100, 1000]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := spec.Len(), int64(2*3*2); got != want {
+		t.Fatalf("Len = %d, want %d", got, want)
+	}
+	var names []string
+	for _, a := range spec.Axes {
+		names = append(names, a.Name)
+	}
+	if got, want := strings.Join(names, " "), "alpha input goal weight iterations divergence"; got != want {
+		t.Errorf("axes %q, want %q", got, want)
+	}
+	// The innermost axis varies fastest: config 1 is divergence 1e12,
+	// config 2 iterations 100, config 6 the second alpha.
+	for _, tt := range []struct {
+		i    int64
+		rate float64
+		lim  Limits
+	}{
+		{0, 1, Limits{10, DefaultTolerance, 1e6}},
+		{1, 1, Limits{10, DefaultTolerance, 1e12}},
+		{2, 1, Limits{100, DefaultTolerance, 1e6}},
+		{5, 1, Limits{1000, DefaultTolerance, 1e12}},
+		{6, 0.1, Limits{10, DefaultTolerance, 1e6}},
+	} {
+		c := spec.Config(tt.i)
+		if c.Rate != tt.rate || c.Limits != tt.lim {
+			t.Errorf("Config(%d) = rate %g, %+v; want rate %g, %+v", tt.i, c.Rate, c.Limits, tt.rate, tt.lim)
+		}
+	}
+	if got := spec.MaxIterations(); got != 1000 {
+		t.Errorf("MaxIterations = %d, want 1000", got)
+	}
+	one, err := Parse("l.yaml", []byte(base+"  iterations: [500]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := Parse("l.yaml", []byte("iterations: 500\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Axes) != 4 || one.Limits.Iterations != 500 || one.Fingerprint() != top.Fingerprint() {
+		t.Errorf("iterations: [500] under grid: %d axes, iterations %d, same fingerprint as at the top level: %v",
+			len(one.Axes), one.Limits.Iterations, one.Fingerprint() == top.Fingerprint())
+	}
+	if ch := Changes(top, spec); strings.Join(ch, "; ") != "iterations +3 (10, 100, 1000); iterations -1 (500); divergence +1 (1e+06)" {
+		t.Errorf("Changes = %q", ch)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	const ok = "method: gradient_descent\ngrid:\n  alpha: 0.1\n  input: 1\n  goal: 0.8\n  weight: 0.5\n"
 	tests := []struct {
@@ -300,6 +357,13 @@ func TestParseErrors(t *testing.T) {
 		{"too many configs", strings.Replace(strings.Replace(ok, "input: 1", "input: {from: 0, to: 100000, step: 1}", 1), "goal: 0.8", "goal: {from: 0, to: 1000, step: 1}", 1), "test.yaml:2:1: grid: more than 100000000 configs", "split the sweep"},
 		{"a long text is cut short", "a long line of text that is not a sweep file at all, as a CSV or a note might be\n", `test.yaml:1:1: the sweep file must be a mapping of fields, not the text "a long line of text that is not a sweep ..."`, "top level"},
 		{"grid not a mapping", "method: gradient_descent\ngrid: [1, 2]\n", "test.yaml:2:7: grid: want a mapping of axes, got a list", "one axis per line"},
+		{"limit given twice", "iterations: 100\n" + ok + "  iterations: [10, 100]\n", "test.yaml:8:3: grid: iterations is also given at the top level (line 1)", "keep one"},
+		{"iterations axis not whole", ok + "  iterations: [10, 2.5]\n", "test.yaml:7:15: grid: iterations: 2.5 is out of range", "whole number"},
+		{"iterations axis too large", ok + "  iterations: {from: 10, to: 1e7, per_decade: 1}\n", "test.yaml:7:15: grid: iterations: 1e+07 is out of range", "whole number"},
+		{"tolerance axis not positive", ok + "  tolerance: [1e-6, 0]\n", "test.yaml:7:14: grid: tolerance: 0 is not positive", "error < tolerance"},
+		{"empty limit axis", ok + "  divergence: []\n", "test.yaml:7:15: divergence: empty list", "divergence: [1e6, 1e12]"},
+		{"divergence axis below a tolerance", ok + "  tolerance: [1e-6, 10]\n  divergence: [1e12, 5]\n", "test.yaml:8:15: divergence 5 must be greater than tolerance 10 (every divergence must exceed every tolerance)", "every divergence"},
+		{"duplicate limit value", ok + "  iterations: [10, 10]\n", "test.yaml:7:20: iterations: 10 appears twice (values 1 and 2)", "once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
