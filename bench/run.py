@@ -109,7 +109,27 @@ def main():
         print(f"{name:24} {tool:8} {configs:9d} {computed:10d} {seconds:8.2f} {configs / seconds:10.0f} "
               f"{computed / seconds:10.0f} {per_row:>6} {rss:7.1f}", flush=True)
         results[(name, tool)] = dict(seconds=seconds, rss=rss, size=size, configs=configs, rows=computed)
-        os.remove(db)
+        if (name, tool) == ("W1 every row", "sweep"):
+            reuse_db = os.path.join(tmp, "reuse.db")
+            os.rename(db, reuse_db)
+        else:
+            os.remove(db)
+
+    # Reuse (issue 13): W1 again under another name into the database that
+    # holds W1: every config is stored, so every run is reused, none run.
+    again = os.path.join(tmp, "w1_again.yaml")
+    with open(os.path.join(BENCH, "w1.yaml")) as f:
+        text = f.read().replace("name: w1\n", "name: w1_again\n")
+    with open(again, "w") as f:
+        f.write(text)
+    seconds, rss = measure([binary, "run", "--db", reuse_db, again], reuse_db)
+    con = sqlite3.connect(reuse_db)
+    reused = con.execute("SELECT count(*) FROM runs WHERE sweep_id = 2 AND trace_run IS NOT NULL").fetchone()[0]
+    con.close()
+    print(f"{'W1 all reused':24} {'sweep':8} {reused:9d} {'-':>10} {seconds:8.2f} {reused / seconds:10.0f} "
+          f"{'-':>10} {'-':>6} {rss:7.1f}", flush=True)
+    results[("W1 all reused", "sweep")] = dict(seconds=seconds, rss=rss, configs=reused)
+    os.remove(reuse_db)
 
     base = results[("W1 every row", "baseline")]
     w1 = results[("W1 every row", "sweep")]
@@ -117,6 +137,8 @@ def main():
         ("W1 every row: sweep time / baseline time", w1["seconds"] / base["seconds"], "<=", 0.5),
         ("W1 no trace: sweep time / baseline time", results[("W1 no trace", "sweep")]["seconds"] / base["seconds"], "<=", 0.05),
         ("W1 database: sweep bytes / baseline bytes", w1["size"] / base["size"], "<=", 1.0),
+        ("W1 all reused: configs reused", results[("W1 all reused", "sweep")]["configs"], ">=", 8400),
+        ("W1 all reused: time / fresh W1 time", results[("W1 all reused", "sweep")]["seconds"] / w1["seconds"], "<=", 0.1),
         ("W1 trace rows/s: --jobs 2 / --jobs 1", results[("W1 every row --jobs 1", "sweep")]["seconds"] / w1["seconds"], ">=", 1.0),
         ("compute: --jobs 2 speed-up over --jobs 1",
          results[("compute --jobs 1", "sweep")]["seconds"] / results[("compute --jobs 2", "sweep")]["seconds"], ">", 1.0),
