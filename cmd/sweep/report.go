@@ -20,7 +20,12 @@ sweep's stability map (rate against input, coloured by verdict, with the
 theory's boundaries), its safe-rate frontier, error curves of chosen runs
 (by default one of each verdict, the longest trace, nearest the middle of
 the grid; a sweep run with --trace none has none and the report says how
-to store them), its summary and its sweep file.
+to store them), its summary, its provenance (the sweep binary's version,
+the host, the git commit of the sweep file and the command line, as sweep
+run recorded them) and its sweep file. When the limits (iterations,
+tolerance, divergence) are axes of the sweep, the map has its panels and
+the frontier a series per set of limits: runs of different limits are
+never mixed.
 
 The sweep is --sweep, a name (its newest sweep) or an id as sweep ls lists
 them; else the sweep of the --runs; else the newest. The file is --out, by

@@ -26,6 +26,7 @@ func grid(method string, rates, inputs []float64, f func(rate, input float64) (s
 			d.Counts[v]++
 		}
 	}
+	d.Limits = limitSets(d.Cells)
 	d.Frontier = frontier(d)
 	return d
 }

@@ -351,22 +351,33 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 	gridTickers(p, d.Inputs, false, d.Rates, true)
 	yb := bounds(d.Rates, true)
 	p.Y.Min, p.Y.Max = yb[0], yb[len(yb)-1]
-	var pts plotter.XYs
-	for _, f := range d.Frontier {
-		if f.HasLargest {
-			pts = append(pts, plotter.XY{X: f.Input, Y: math.Log10(f.Largest)})
+	// One series per set of limits, each its own colour and glyph, as in
+	// the report; a lone one is "experiment" in the converged colour.
+	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}, draw.SquareGlyph{}}
+	series := frontiers(d)
+	for i, s := range series {
+		var pts plotter.XYs
+		for _, f := range s.Points {
+			if f.HasLargest {
+				pts = append(pts, plotter.XY{X: f.Input, Y: math.Log10(f.Largest)})
+			}
 		}
-	}
-	if len(pts) > 0 {
+		if len(pts) == 0 {
+			continue
+		}
 		sc, err := plotter.NewScatter(pts)
 		if err != nil {
 			return nil, err
 		}
-		sc.Color = hexColor(Colors["converged"])
-		sc.Shape = draw.CircleGlyph{}
+		sc.Color = hexColor(seriesColors[i%len(seriesColors)])
+		sc.Shape = glyphs[i%len(glyphs)]
 		sc.Radius = vg.Points(4)
 		p.Add(sc)
-		ch.legend.Add("experiment", sc)
+		label := s.Label
+		if len(series) == 1 {
+			label = "experiment"
+		}
+		ch.legend.Add(label, sc)
 	}
 	if d.Method == "gradient_descent" {
 		for i, piece := range theoryLine(2, d.Inputs[0], d.Inputs[len(d.Inputs)-1], yb[0], yb[len(yb)-1]) {

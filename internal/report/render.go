@@ -111,12 +111,71 @@ func svgOpen(b *strings.Builder, id, label string, extra int) {
 
 func num(v float64) string { return fmt.Sprintf("%g", v) }
 
-// mapSVG draws the stability map: one panel per (goal, weight) and one for
-// all of them, each cell coloured by verdict (the commonest, in the
-// aggregate, the tied verdicts side by side where several are commonest),
-// with the theory's alpha = 1/x^2 and 2/x^2 over it. ties lists the
-// colours of the first tie, nil when there is none.
-func mapSVG(d *Data) (svg string, panels []string, ties []string) {
+// mapPanel is one panel of the stability map: the runs of one set of
+// limits, either all of them (the aggregate, each cell the commonest
+// verdict over goals and weights) or those of one goal and weight (each
+// cell one run).
+type mapPanel struct {
+	Limits       Limits
+	All          bool
+	Goal, Weight float64
+	Label        string
+	// Group names the set of limits when the sweep has several, for the
+	// selector's groups; "" when it has one.
+	Group string
+}
+
+// mapPanels lists the map's panels in the order the selector offers them:
+// per set of limits (in the order of d.Limits) the aggregate, then each
+// goal and weight, by goal, then weight. Labels name the limits only when
+// the sweep has several sets, so that a sweep of one set of limits reads
+// as it always has.
+func mapPanels(d *Data) []mapPanel {
+	type gw struct{ goal, weight float64 }
+	seen := map[Limits]map[gw]bool{}
+	keys := map[Limits][]gw{}
+	for _, c := range d.Cells {
+		k := gw{c.Goal, c.Weight}
+		if seen[c.Limits] == nil {
+			seen[c.Limits] = map[gw]bool{}
+		}
+		if !seen[c.Limits][k] {
+			seen[c.Limits][k] = true
+			keys[c.Limits] = append(keys[c.Limits], k)
+		}
+	}
+	name := limitsNamer(d.Limits)
+	var out []mapPanel
+	for _, l := range d.Limits {
+		n := name(l)
+		out = append(out, mapPanel{Limits: l, All: true, Label: "all goals and weights" + prefixed(", ", n), Group: n})
+		ks := keys[l]
+		slices.SortFunc(ks, func(a, b gw) int {
+			if a.goal != b.goal {
+				return cmpFloat(a.goal, b.goal)
+			}
+			return cmpFloat(a.weight, b.weight)
+		})
+		for _, k := range ks {
+			label := fmt.Sprintf("goal %g, weight %g", k.goal, k.weight)
+			if n != "" {
+				label = n + ", " + label
+			}
+			out = append(out, mapPanel{Limits: l, Goal: k.goal, Weight: k.weight, Label: label, Group: n})
+		}
+	}
+	return out
+}
+
+// mapSVG draws the stability map: per set of limits, one panel for all
+// goals and weights and one per (goal, weight), each cell coloured by
+// verdict (the commonest, in an aggregate, the tied verdicts side by side
+// where several are commonest), with the theory's alpha = 1/x^2 and 2/x^2
+// over it. Each run is drawn in one panel of its own (goal, weight) and
+// counted in one aggregate cell, so the map grows with the runs, not with
+// runs times panels. ties lists the colours of the first tie, nil when
+// there is none.
+func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 	var b strings.Builder
 	svgOpen(&b, "stability-map", "stability map: "+d.RateAxis+" against input, coloured by verdict", 0)
 	xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
@@ -130,30 +189,42 @@ func mapSVG(d *Data) (svg string, panels []string, ties []string) {
 		inputIndex[v] = i
 	}
 
-	type key struct{ goal, weight float64 }
+	type run struct {
+		limits       Limits
+		goal, weight float64
+	}
 	type pos struct{ rate, input float64 }
-	byPanel := map[key]map[pos]Cell{}
-	counts := map[pos]map[string]int{}
-	var keys []key
+	byPanel := map[run]map[pos]Cell{}
+	counts := map[Limits]map[pos]map[string]int{}
 	for _, c := range d.Cells {
-		k := key{c.Goal, c.Weight}
+		k := run{c.Limits, c.Goal, c.Weight}
 		if byPanel[k] == nil {
 			byPanel[k] = map[pos]Cell{}
-			keys = append(keys, k)
 		}
 		p := pos{c.Rate, c.Input}
 		byPanel[k][p] = c
-		if counts[p] == nil {
-			counts[p] = map[string]int{}
+		if counts[c.Limits] == nil {
+			counts[c.Limits] = map[pos]map[string]int{}
 		}
-		counts[p][c.Verdict]++
+		if counts[c.Limits][p] == nil {
+			counts[c.Limits][p] = map[string]int{}
+		}
+		counts[c.Limits][p][c.Verdict]++
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.goal != b.goal {
-			return cmpFloat(a.goal, b.goal)
+	positions := map[Limits][]pos{}
+	for l, byPos := range counts {
+		var ps []pos
+		for p := range byPos {
+			ps = append(ps, p)
 		}
-		return cmpFloat(a.weight, b.weight)
-	})
+		slices.SortFunc(ps, func(a, b pos) int {
+			if a.rate != b.rate {
+				return cmpFloat(a.rate, b.rate)
+			}
+			return cmpFloat(a.input, b.input)
+		})
+		positions[l] = ps
+	}
 
 	cell := func(p pos, fill, verdict, title string) {
 		i, j := rateIndex[p.rate], inputIndex[p.input]
@@ -163,60 +234,61 @@ func mapSVG(d *Data) (svg string, panels []string, ties []string) {
 			x0, y0, x1-x0, y1-y0, fill, num(p.rate), num(p.input), verdict, template.HTMLEscapeString(title))
 	}
 
-	// The aggregate panel first, shown by default.
-	panels = append(panels, "all goals and weights")
-	fmt.Fprintf(&b, `<g class="panel" data-panel="0">`)
-	var ps []pos
-	for p := range counts {
-		ps = append(ps, p)
-	}
-	slices.SortFunc(ps, func(a, b pos) int {
-		if a.rate != b.rate {
-			return cmpFloat(a.rate, b.rate)
-		}
-		return cmpFloat(a.input, b.input)
-	})
 	gradients := map[string]bool{}
-	for _, p := range ps {
-		var parts []string
-		for _, v := range Verdicts {
-			if c := counts[p][v]; c > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", c, v))
+	aggregate := func(l Limits, limits string) {
+		for _, p := range positions[l] {
+			var parts []string
+			for _, v := range Verdicts {
+				if c := counts[l][p][v]; c > 0 {
+					parts = append(parts, fmt.Sprintf("%d %s", c, v))
+				}
 			}
-		}
-		title := fmt.Sprintf("%s %g, input %g: %s", d.RateAxis, p.rate, p.input, strings.Join(parts, ", "))
-		best := commonest(counts[p])
-		if len(best) == 1 {
-			cell(p, Colors[best[0]], best[0], title)
-			continue
-		}
-		// A tie: one cell split into stripes of the tied verdicts, by a
-		// gradient with hard stops, so the map keeps one rect per cell.
-		id := "tie-" + strings.Join(best, "-")
-		if !gradients[id] {
-			gradients[id] = true
-			fmt.Fprintf(&b, `<defs><linearGradient id="%s">`, id)
-			for i, v := range best {
-				fmt.Fprintf(&b, `<stop offset="%.4f" stop-color="%s"/><stop offset="%.4f" stop-color="%s"/>`,
-					float64(i)/float64(len(best)), Colors[v], float64(i+1)/float64(len(best)), Colors[v])
+			title := fmt.Sprintf("%s %g, input %g%s: %s", d.RateAxis, p.rate, p.input, limits, strings.Join(parts, ", "))
+			best := commonest(counts[l][p])
+			if len(best) == 1 {
+				cell(p, Colors[best[0]], best[0], title)
+				continue
 			}
-			b.WriteString(`</linearGradient></defs>`)
-		}
-		if ties == nil {
-			for _, v := range best {
-				ties = append(ties, Colors[v])
+			// A tie: one cell split into stripes of the tied verdicts, by a
+			// gradient with hard stops, so the map keeps one rect per cell.
+			id := "tie-" + strings.Join(best, "-")
+			if !gradients[id] {
+				gradients[id] = true
+				fmt.Fprintf(&b, `<defs><linearGradient id="%s">`, id)
+				for i, v := range best {
+					fmt.Fprintf(&b, `<stop offset="%.4f" stop-color="%s"/><stop offset="%.4f" stop-color="%s"/>`,
+						float64(i)/float64(len(best)), Colors[v], float64(i+1)/float64(len(best)), Colors[v])
+				}
+				b.WriteString(`</linearGradient></defs>`)
 			}
+			if ties == nil {
+				for _, v := range best {
+					ties = append(ties, Colors[v])
+				}
+			}
+			cell(p, "url(#"+id+")", "tie", title+" (a tie: "+strings.Join(best, " = ")+")")
 		}
-		cell(p, "url(#"+id+")", "tie", title+" (a tie: "+strings.Join(best, " = ")+")")
 	}
-	b.WriteString(`</g>`)
-	for i, k := range keys {
-		panels = append(panels, fmt.Sprintf("goal %g, weight %g", k.goal, k.weight))
-		fmt.Fprintf(&b, `<g class="panel" data-panel="%d" style="display:none">`, i+1)
-		for _, p := range ps {
-			if c, ok := byPanel[k][p]; ok {
-				cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g, input %g, goal %g, weight %g: %s in %d steps",
-					c.RunID, d.RateAxis, c.Rate, c.Input, c.Goal, c.Weight, c.Verdict, c.Steps))
+
+	// The first panel (the first limits' aggregate) is shown by default.
+	panels = mapPanels(d)
+	name := limitsNamer(d.Limits)
+	for i, pn := range panels {
+		if i == 0 {
+			fmt.Fprintf(&b, `<g class="panel" data-panel="0">`)
+		} else {
+			fmt.Fprintf(&b, `<g class="panel" data-panel="%d" style="display:none">`, i)
+		}
+		limits := prefixed(", ", name(pn.Limits))
+		if pn.All {
+			aggregate(pn.Limits, limits)
+		} else {
+			byPos := byPanel[run{pn.Limits, pn.Goal, pn.Weight}]
+			for _, p := range positions[pn.Limits] {
+				if c, ok := byPos[p]; ok {
+					cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g, input %g, goal %g, weight %g%s: %s in %d steps",
+						c.RunID, d.RateAxis, c.Rate, c.Input, c.Goal, c.Weight, limits, c.Verdict, c.Steps))
+				}
 			}
 		}
 		b.WriteString(`</g>`)
@@ -314,11 +386,63 @@ func ticks(a axis) []float64 {
 	return out
 }
 
+// frontierSeries is the frontier of one set of limits: a point per input.
+type frontierSeries struct {
+	Limits Limits
+	Label  string // the limits' name (see limitsNamer); "" when the sweep has one set
+	Points []Frontier
+}
+
+// frontiers splits d.Frontier into one series per set of limits, in the
+// order of d.Limits.
+func frontiers(d *Data) []frontierSeries {
+	name := limitsNamer(d.Limits)
+	var out []frontierSeries
+	for _, f := range d.Frontier {
+		if len(out) == 0 || out[len(out)-1].Limits != f.Limits {
+			out = append(out, frontierSeries{Limits: f.Limits, Label: name(f.Limits)})
+		}
+		out[len(out)-1].Points = append(out[len(out)-1].Points, f)
+	}
+	return out
+}
+
+// seriesColors are the colours of the frontier's series when there are
+// several: the first the converged colour of a lone frontier, the others
+// none of a verdict's (the map's colours mean verdicts) nor the theory's
+// black.
+var seriesColors = []string{"#009E73", "#56B4E9", "#CC79A7", "#332288", "#882255", "#44AA99", "#AA4499", "#88CCEE", "#DDCC77", "#117733"}
+
+// seriesMarker returns the d attribute of the hollow marker of series i at
+// (x, y): circle, square, triangle, diamond, down-pointing triangle, so
+// that series that share a point still show as distinct shapes.
+func seriesMarker(i int, x, y float64) string {
+	switch i % 5 {
+	case 1:
+		return fmt.Sprintf("M%.1f %.1fh8v8h-8Z", x-4, y-4)
+	case 2:
+		return fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y-5.5, x+5, y+3.5, x-5, y+3.5)
+	case 3:
+		return fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y-5.5, x+5.5, y, x, y+5.5, x-5.5, y)
+	case 4:
+		return fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y+5.5, x+5, y-3.5, x-5, y-3.5)
+	}
+	return fmt.Sprintf("M%.1f %.1fa4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0 -9 0Z", x-4.5, y)
+}
+
 // frontierSVG draws the largest converging rate per input, beside the
-// theory's 2/input^2.
+// theory's 2/input^2: one series of points for a sweep of one set of
+// limits; for several, one labelled series per set, each its own colour
+// and marker, joined by a line, with a legend below the plot.
 func frontierSVG(d *Data) string {
 	var b strings.Builder
-	svgOpen(&b, "frontier", "the largest converging "+d.RateAxis+" per input, against the theory", 0)
+	const rowH = 15
+	series := frontiers(d)
+	extra := 0
+	if len(series) > 1 {
+		extra = 8 + rowH*len(series)
+	}
+	svgOpen(&b, "frontier", "the largest converging "+d.RateAxis+" per input, against the theory", extra)
 	yb := bounds(d.Rates, true)
 	xa := axis{lo: d.Inputs[0] - 0.5, hi: d.Inputs[len(d.Inputs)-1] + 0.5, from: marginL, to: marginL + plotW}
 	if len(d.Inputs) > 1 {
@@ -332,16 +456,61 @@ func frontierSVG(d *Data) string {
 			func(p [2]float64) float64 { return xa.pos(p[0]) }, func(p [2]float64) float64 { return ya.at(p[1]) })
 		b.WriteString(`"><title>theory: alpha = 2/input²</title></path>`)
 	}
-	for _, f := range d.Frontier {
-		if !f.HasLargest {
-			continue
+	if len(series) <= 1 {
+		for _, f := range d.Frontier {
+			if !f.HasLargest {
+				continue
+			}
+			fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s" data-input="%s" data-rate="%s"><title>input %g: largest converging %s %g (theory %s)</title></circle>`,
+				xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], num(f.Input), num(f.Largest), f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
 		}
-		fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s" data-input="%s" data-rate="%s"><title>input %g: largest converging %s %g (theory %s)</title></circle>`,
-			xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], num(f.Input), num(f.Largest), f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
+	} else {
+		for i, s := range series {
+			seriesSVG(&b, d, xa, ya, i, s, margin+plotH+marginB+8+rowH*i)
+		}
 	}
 	axes(&b, xa, ya, gridTicksSVG(d.Inputs, xa, true), gridTicksSVG(d.Rates, ya, false), "input", "largest converging "+d.RateAxis+" (log scale)")
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// seriesSVG draws the frontier of series i of several, and its legend
+// entry at height ly below the plot.
+func seriesSVG(b *strings.Builder, d *Data, xa, ya axis, i int, s frontierSeries, ly int) {
+	color := seriesColors[i%len(seriesColors)]
+	dash := ""
+	if i >= len(seriesColors) {
+		dash = ` stroke-dasharray="5 3"`
+	}
+	label := template.HTMLEscapeString(s.Label)
+	fmt.Fprintf(b, `<g class="frontier-series" data-limits="%s" data-color="%s"><path fill="none" stroke="%s" stroke-width="1.2"%s d="`, label, color, color, dash)
+	// The line joins the points of neighbouring inputs; an input where
+	// nothing converged breaks it.
+	cmd := "M"
+	for _, f := range s.Points {
+		if !f.HasLargest {
+			cmd = "M"
+			continue
+		}
+		fmt.Fprintf(b, "%s%.1f %.1f ", cmd, xa.pos(f.Input), ya.pos(f.Largest))
+		cmd = "L"
+	}
+	fmt.Fprintf(b, `"><title>%s</title></path>`, label)
+	found := false
+	for _, f := range s.Points {
+		if !f.HasLargest {
+			continue
+		}
+		found = true
+		fmt.Fprintf(b, `<path class="frontier-point" d="%s" fill="none" stroke="%s" stroke-width="1.5" data-input="%s" data-rate="%s"><title>%s, input %g: largest converging %s %g (theory %s)</title></path>`,
+			seriesMarker(i, xa.pos(f.Input), ya.pos(f.Largest)), color, num(f.Input), num(f.Largest), label, f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
+	}
+	text := s.Label
+	if !found {
+		text += " (converged at no input)"
+	}
+	fmt.Fprintf(b, `<g class="legend-entry"><line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1.2"%s/><path d="%s" fill="none" stroke="%s" stroke-width="1.5"/><text x="%d" y="%d" font-size="11" fill="#222">%s</text></g></g>`,
+		marginL, marginL+20, ly+6, ly+6, color, dash, seriesMarker(i, float64(marginL+10), float64(ly+6)), color, marginL+26, ly+10, template.HTMLEscapeString(text))
 }
 
 func theoryText(t float64) string {
@@ -414,6 +583,9 @@ h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
 .legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
 pre { background: #f6f6f6; padding: 8px; overflow: auto; }
+#provenance { margin-top: 8px; } #provenance caption { text-align: left; font-weight: bold; }
+#provenance th, #provenance td { text-align: left; } #provenance code { white-space: pre-wrap; word-break: break-all; }
+#provenance .missing { color: #777; font-style: italic; }
 </style>
 </head>
 <body>
@@ -423,13 +595,16 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; }
 <tr><th>configs</th><th>stored</th><th>status</th>{{range .Verdicts}}<th>{{.}}</th>{{end}}</tr>
 <tr><td>{{.D.Configs}}</td><td>{{.D.Stored}}</td><td>{{.D.Status}}</td>{{range .Counts}}<td>{{.}}</td>{{end}}</tr>
 </table>
+<table id="provenance"><caption>Provenance</caption>
+{{range .Provenance}}<tr><th>{{.Name}}</th>{{if not .Value}}<td class="missing">not recorded</td>{{else if .Code}}<td><code>{{.Value}}</code></td>{{else}}<td>{{.Value}}</td>{{end}}</tr>
+{{end}}</table>
 <p class="legend">{{range .Legend}}<span><i style="background:{{.Color}}"></i>{{.Name}}</span>{{end}}</p>
 <h2>Stability map</h2>
-<p>Each cell is one {{.D.RateAxis}} and input; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{end}}hover a cell for the counts or the run). {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}</p>
-<label>Panel: <select id="panel">{{range $i, $p := .Panels}}<option value="{{$i}}">{{$p}}</option>{{end}}</select></label>
+<p>Each cell is one {{.D.RateAxis}} and input; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{end}}hover a cell for the counts or the run). {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}{{with .Varying}} Runs of different limits are different experiments: each panel shows one set of limits ({{.}}).{{end}}</p>
+<label>Panel: <select id="panel">{{range .PanelGroups}}{{if .Label}}<optgroup label="{{.Label}}">{{end}}{{range .Options}}<option value="{{.Value}}">{{.Label}}</option>{{end}}{{if .Label}}</optgroup>{{end}}{{end}}</select></label>
 <div>{{.Map}}</div>
 <h2>Frontier</h2>
-<p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>
+<p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{with .Varying}}, one series per set of limits ({{.}}){{end}}{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>
 <div>{{.Frontier}}</div>
 <h2>Error curves</h2>
 {{if .NoTraces}}<p id="no-traces">Sweep {{.D.Name}} stores no traces (it ran with <code>--trace none</code>), so there are no error curves to draw. To see them, run the sweep again with traces (a sweep of its own beside this one): <code>{{.Rerun}}</code></p>
@@ -465,6 +640,34 @@ func Write(w io.Writer, d *Data) error {
 		return fmt.Errorf("sweep %s has no stored runs to draw", d.Name)
 	}
 	mapSVGText, panels, ties := mapSVG(d)
+	// The selector groups the panels of each set of limits; with one set
+	// there is one group without a label, and no optgroup.
+	type option struct {
+		Value int
+		Label string
+	}
+	type group struct {
+		Label   string
+		Options []option
+	}
+	var groups []group
+	for i, p := range panels {
+		if len(groups) == 0 || groups[len(groups)-1].Label != p.Group {
+			groups = append(groups, group{Label: p.Group})
+		}
+		g := &groups[len(groups)-1]
+		g.Options = append(g.Options, option{i, p.Label})
+	}
+	type provenance struct {
+		Name, Value string
+		Code        bool
+	}
+	prov := []provenance{
+		{"version", d.Provenance.Version, false},
+		{"host", d.Provenance.Host, false},
+		{"git commit", d.Provenance.GitCommit, true},
+		{"command", d.Provenance.Command, true},
+	}
 	type legend struct {
 		Name  string
 		Color template.CSS
@@ -488,7 +691,8 @@ func Write(w io.Writer, d *Data) error {
 	}
 	return page.Execute(w, map[string]any{
 		"D": d, "GD": d.Method == "gradient_descent", "Verdicts": Verdicts, "Counts": counts, "Legend": leg,
-		"Panels": panels, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
+		"PanelGroups": groups, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
+		"Varying": varying(d.Limits), "Provenance": prov,
 		"Curves": template.HTML(curves), "NoTraces": d.TraceEvery == 0,
 		"Rerun": RerunCommand(d),
 	})
