@@ -193,7 +193,12 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	}
 	// A config another sweep of the database stored is not run again.
 	reused, err := st.Reuse(ctx, sw, spec, from, to)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Ctrl-C while copying: the copy is rolled back whole, and the
+		// sweep ends as interrupted below, with nothing run.
+		reused = 0
+	case err != nil:
 		st.FinishSweep(context.WithoutCancel(ctx), sw.ID, store.StatusFailed, from, to)
 		return report(stderr, err)
 	}

@@ -238,19 +238,25 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 // attachReadOnly attaches the database at path to conn as src, read-only:
 // as OpenReader reads it, without writing to it or beside it.
 func attachReadOnly(ctx context.Context, conn *sql.Conn, path string) error {
-	name, err := uri(path, "mode=ro")
-	if err != nil {
-		return err
-	}
-	_, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", name)
+	err := attachAs(ctx, conn, path, "src")
 	if err != nil && readOnlyWAL(path, err) {
-		name, _ = uri(path, "mode=ro&immutable=1")
+		name, _ := uri(path, "mode=ro&immutable=1")
 		_, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS src", name)
 	}
 	if err != nil {
 		return fileError(path, "attach", err)
 	}
 	return nil
+}
+
+// attachAs attaches the database at path to conn, read-only, as alias.
+func attachAs(ctx context.Context, conn *sql.Conn, path, alias string) error {
+	name, err := uri(path, "mode=ro")
+	if err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS "+alias, name)
+	return err
 }
 
 // SameSweeps checks that databases hold the same sweeps (by fingerprint),

@@ -32,14 +32,36 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 	// Is there anything to reuse? One look at the sweeps table, so that the
 	// common case (a new database, or nothing of the same kind) costs
 	// nothing more.
-	var candidates int
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sweeps WHERE method = ? AND trace_every = ? AND id != ?",
-		string(spec.Method), spec.Trace.Every, sw.ID).Scan(&candidates); err != nil {
+	var sources []int64
+	rows, err := conn.QueryContext(ctx, "SELECT id FROM sweeps WHERE method = ? AND trace_every = ? AND id != ? ORDER BY id",
+		string(spec.Method), spec.Trace.Every, sw.ID)
+	if err != nil {
 		return 0, fileError(s.path, "read the sweeps of", err)
 	}
-	if candidates == 0 {
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fileError(s.path, "read the sweeps of", err)
+		}
+		sources = append(sources, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fileError(s.path, "read the sweeps of", err)
+	}
+	if len(sources) == 0 {
 		return 0, nil
 	}
+	// The stored runs are read through a second, read-only attachment of
+	// the same file: SQLite copies rows from a table into itself by way
+	// of a temporary table, and reading them under another name halves the
+	// cost. Under the write lock taken below, that attachment sees what
+	// the database held when the transaction began, which is all there is.
+	if err := attachAs(ctx, conn, s.path, "reuse_src"); err != nil {
+		return 0, fileError(s.path, "attach", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE reuse_src")
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return 0, fileError(s.path, "lock", err)
 	}
@@ -102,28 +124,31 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 			fmt.Fprintf(&limits, " AND +r.%s = ?%d", columns[name], len(args))
 		}
 	}
-	// A config stored by several sweeps is copied from the oldest run.
-	// The grouping sorts only indexes and ids; the rows are read once
-	// each, by id, in index order, and appended to sw's range.
-	res, err := conn.ExecContext(ctx, `
-		INSERT INTO runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
+	// Sweep by sweep, oldest first: a config stored by several sweeps is
+	// copied from the oldest, the later ones' copies being refused by the
+	// key. The rows are read in id order and appended to sw's range.
+	insert := `
+		INSERT INTO main.runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
 			predicted_verdict, predicted_steps, trace_run)
-		SELECT ?1 + m.idx, ?2, m.idx, r.method, r.alpha, r.step_amount, r.input, r.goal, r.weight,
-			r.iterations, r.tolerance, r.divergence, r.verdict, r.steps, r.final_weight, r.final_error,
-			r.predicted_verdict, r.predicted_steps, CASE WHEN ?3 > 0 THEN coalesce(r.trace_run, r.id) END
-		FROM (SELECT `+index.String()+` AS idx, min(r.id) AS id
-			FROM sweeps s
-			CROSS JOIN runs r ON r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1`+joins.String()+`
-			WHERE s.method = ?4 AND s.trace_every = ?3 AND s.id != ?2`+limits.String()+`
-			GROUP BY idx HAVING idx >= ?5 AND idx < ?6) m
-		CROSS JOIN runs r ON r.id = m.id
-		WHERE true
-		ON CONFLICT (id) DO NOTHING`, args...)
-	if err != nil {
-		return 0, fileError(s.path, "reuse runs in", err)
+		SELECT ?1 + idx, ?2, idx, method, alpha, step_amount, input, goal, weight,
+			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
+			predicted_verdict, predicted_steps, CASE WHEN ?3 > 0 THEN coalesce(trace_run, id) END
+		FROM (SELECT r.*, ` + index.String() + ` AS idx
+			FROM main.sweeps s
+			CROSS JOIN reuse_src.runs r ON r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1` + joins.String() + `
+			WHERE s.id = ?4` + limits.String() + `)
+		WHERE idx >= ?5 AND idx < ?6
+		ON CONFLICT (id) DO NOTHING`
+	for _, src := range sources {
+		args[3] = src
+		res, err := conn.ExecContext(ctx, insert, args...)
+		if err != nil {
+			return 0, fileError(s.path, "reuse runs in", err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
 	}
-	n, _ = res.RowsAffected()
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, fileError(s.path, "commit", err)
 	}
