@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -149,8 +150,23 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 		return report(stderr, err)
 	}
 	fmt.Fprintf(stdout, "refined sweep %s: the edges of %s, %s (%d run now) to a precision of %g in %s; every edge is in the boundary view\n",
-		g.Name, plural(int64(len(boundaries)), "combination")+" of input, goal and weight", plural(total, "probe"), total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
-	return printEdges(after, st.Path(), g.ID, stdout, stderr)
+		g.Name, plural(int64(len(boundaries)), "combination")+" of "+lineAxes(spec), plural(total, "probe"), total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
+	var limits []string
+	for _, a := range spec.LimitAxes() {
+		limits = append(limits, a.Name)
+	}
+	return printEdges(after, st.Path(), g.ID, limits, stdout, stderr)
+}
+
+// lineAxes names the axes besides the rate, whose every combination refine
+// finds the edges of: "input, goal and weight", and the limits that are
+// axes.
+func lineAxes(spec *grid.Spec) string {
+	names := []string{grid.AxisInput, grid.AxisGoal, grid.AxisWeight}
+	for _, a := range spec.LimitAxes() {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // unstored passes on to Sink only the probes that are not stored already,
@@ -182,22 +198,31 @@ func (u *unstored) Done(r *runner.Result) error {
 	return u.Sink.Done(r)
 }
 
-// printEdges prints the edges per input, edge kind, number along the rate
-// axis and change, over the input's goals and starting weights: how many
-// of them have that edge, its lowest and highest rate, and where the
-// theory puts it.
-func printEdges(ctx context.Context, db string, sweepID int64, stdout, stderr io.Writer) int {
+// printEdges prints the edges per input (and value of each limit that is
+// an axis, named by limits), edge kind, number along the rate axis and
+// change, over the input's goals and starting weights: how many of them
+// have that edge, its lowest and highest rate, and where the theory puts
+// it.
+func printEdges(ctx context.Context, db string, sweepID int64, limits []string, stdout, stderr io.Writer) int {
 	r, err := store.OpenReader(ctx, db)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer r.Close()
-	fmt.Fprintln(stdout, "per input, every rate at which convergence, divergence or overshooting starts or stops, numbered by rate (n);")
+	per := "input"
+	if len(limits) > 0 {
+		per = "input and " + strings.Join(limits, " and ")
+	}
+	fmt.Fprintf(stdout, "per %s, every rate at which convergence, divergence or overshooting starts or stops, numbered by rate (n);\n", per)
 	fmt.Fprintln(stdout, "over the input's goals and starting weights: how many have that edge (combinations), its lowest and highest rate")
+	line := "input"
+	for _, l := range limits {
+		line += ", " + l // names of limit axes, never text from the user
+	}
 	rows, err := r.Query(ctx, `
-		SELECT input, edge, n, change, count(*) AS combinations, min(value) AS lowest, max(value) AS highest, theory
+		SELECT `+line+`, edge, n, change, count(*) AS combinations, min(value) AS lowest, max(value) AS highest, theory
 		FROM boundary WHERE sweep_id = ? AND value IS NOT NULL
-		GROUP BY input, edge, n, change ORDER BY input, edge, n, change`, sweepID)
+		GROUP BY `+line+`, edge, n, change ORDER BY `+line+`, edge, n, change`, sweepID)
 	if err != nil {
 		return report(stderr, err)
 	}
