@@ -568,3 +568,32 @@ func TestChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestIndexer: the index of every config of a grid is its position, and a
+// config of another grid is found only when the grid has it.
+func TestIndexer(t *testing.T) {
+	spec, err := Parse("i.yaml", []byte("method: gradient_descent\ntolerance: 1e-8\ngrid:\n  alpha: [1, 0.1, 0.01]\n  input: [-1, 0, 2]\n  goal: [0.8, -1]\n  weight: 0.5\n  iterations: [10, 100]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := spec.Indexer()
+	for i := range spec.Len() {
+		if got, ok := index(spec.Config(i)); !ok || got != i {
+			t.Errorf("index(Config(%d)) = %d, %v", i, got, ok)
+		}
+	}
+	c := spec.Config(5)
+	for _, change := range []func(*Config){
+		func(c *Config) { c.Rate = 0.5 },
+		func(c *Config) { c.Weight = -0.5 },
+		func(c *Config) { c.Limits.Iterations = 1000 },
+		func(c *Config) { c.Limits.Tolerance = 1e-10 }, // not an axis: must be the sweep's
+		func(c *Config) { c.Method = HotCold },
+	} {
+		d := c
+		change(&d)
+		if i, ok := index(d); ok {
+			t.Errorf("config %+v not in the grid found at %d", d, i)
+		}
+	}
+}

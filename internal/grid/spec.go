@@ -239,6 +239,58 @@ func (s *Spec) Config(i int64) Config {
 	return c
 }
 
+// Indexer returns a function that gives the index of a config in the
+// sweep order, and whether the grid has that config at all: the same
+// method, each value one of its axis' values, and the limits that are not
+// axes the sweep's. It holds one map per axis.
+func (s *Spec) Indexer() func(Config) (int64, bool) {
+	pos := make([]map[float64]int64, len(s.Axes))
+	for k, a := range s.Axes {
+		pos[k] = make(map[float64]int64, len(a.Values))
+		for i, v := range a.Values {
+			pos[k][v] = int64(i)
+		}
+	}
+	var fixed []string // the limits that are not axes
+	for _, name := range limitNames {
+		if !slices.ContainsFunc(s.LimitAxes(), func(a Axis) bool { return a.Name == name }) {
+			fixed = append(fixed, name)
+		}
+	}
+	return func(c Config) (int64, bool) {
+		if c.Method != s.Method {
+			return 0, false
+		}
+		for _, name := range fixed {
+			if c.Limits.get(name) != s.Limits.get(name) {
+				return 0, false
+			}
+		}
+		var idx int64
+		for k, a := range s.Axes {
+			var v float64
+			switch k {
+			case 0:
+				v = c.Rate
+			case 1:
+				v = c.Input
+			case 2:
+				v = c.Goal
+			case 3:
+				v = c.Weight
+			default:
+				v = c.Limits.get(a.Name)
+			}
+			p, ok := pos[k][v]
+			if !ok {
+				return 0, false
+			}
+			idx = idx*int64(len(a.Values)) + p
+		}
+		return idx, true
+	}
+}
+
 // set sets the limit named name to v.
 func (l *Limits) set(name string, v float64) {
 	switch name {
