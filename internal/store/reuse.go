@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -80,6 +81,7 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 	index := spec.Indexer()
 	taken := make([]uint64, (spec.Len()+63)/64) // configs copied by this call
 	var lookup *lookupCopy
+	exact := true // every copy is known: sw's bitmap can be updated here
 	for _, src := range sources {
 		segs, planned, ok := segments(spec, index, src, sw, taken, from, to)
 		var k int64
@@ -98,6 +100,8 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 						taken[i/64] |= 1 << (i % 64)
 					}
 				}
+			} else {
+				exact = false
 			}
 		default:
 			// A refinement's probes, or a sweep file this binary reads
@@ -108,6 +112,7 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 				}
 				defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.reuse_axis")
 			}
+			exact = false
 			if k, err = lookup.copy(ctx, conn, src.id); err != nil {
 				return 0, fileError(s.path, "reuse runs in", err)
 			}
@@ -117,7 +122,14 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, fileError(s.path, "commit", err)
 	}
-	if n > 0 {
+	switch {
+	case n > 0 && exact:
+		for i := range taken {
+			for b := taken[i]; b != 0; b &= b - 1 {
+				sw.markDone(int64(i)*64 + int64(bits.TrailingZeros64(b)))
+			}
+		}
+	case n > 0:
 		sw.Stored = 0
 		if err := s.loadDone(ctx, sw); err != nil {
 			return n, err

@@ -22,6 +22,15 @@ type Sweep struct {
 	Done func(index int64) bool
 	// Stored is how many configs were stored before this run began.
 	Stored int64
+	done   []uint64 // the bits Done reads
+}
+
+// markDone records config i as stored.
+func (sw *Sweep) markDone(i int64) {
+	if sw.done[i/64]&(1<<(i%64)) == 0 {
+		sw.done[i/64] |= 1 << (i % 64)
+		sw.Stored++
+	}
 }
 
 // Sweep statuses as stored in sweeps.status.
@@ -188,6 +197,7 @@ func (s *Store) loadDone(ctx context.Context, sw *Sweep) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read stored runs of %s: %w", s.path, err)
 	}
+	sw.done = done
 	sw.Done = func(i int64) bool { return done[i/64]&(1<<(i%64)) != 0 }
 	return nil
 }
