@@ -356,6 +356,19 @@ func TestResumeAndDuplicates(t *testing.T) {
 	if sw.Stored != 0 || sw.Configs != 4 {
 		t.Fatalf("new sweep: stored %d of %d, want 0 of 4", sw.Stored, sw.Configs)
 	}
+	// Summary counts each rate's block of ids on its own: a rate with
+	// nothing stored is left out, one with part of its runs counts those.
+	write(t, st, sw, runner.Train(spec.Config(3)))
+	counts, total, err := st.Summary(ctx, sw.ID, spec.Axes[0].Values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 1 || len(counts) != 1 || counts[0].Rate != 0.1 || counts[0].Counts != [runner.NumVerdicts]int64{1, 0, 0, 0, 0} {
+		t.Fatalf("Summary with config 3 stored = %+v (total %d), want alpha 0.1: 1 converged", counts, total)
+	}
+	if _, err := st.db.Exec("DELETE FROM trace_weights WHERE run_id = ?1; DELETE FROM runs WHERE id = ?1", sw.FirstRunID+3); err != nil {
+		t.Fatal(err)
+	}
 	write(t, st, sw, runner.Train(spec.Config(0)), runner.Train(spec.Config(2)))
 	if err := st.FinishSweep(ctx, sw.ID, StatusInterrupted, 0, sw.Configs); err != nil {
 		t.Fatal(err)
@@ -394,7 +407,7 @@ func TestResumeAndDuplicates(t *testing.T) {
 	if got, want := status(t, st, sw.ID), StatusDone; got != want {
 		t.Errorf("status = %s once every config is stored, want %s", got, want)
 	}
-	counts, total, err := st.Summary(ctx, sw.ID)
+	counts, total, err = st.Summary(ctx, sw.ID, spec.Axes[0].Values)
 	if err != nil {
 		t.Fatal(err)
 	}

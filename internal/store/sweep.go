@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -227,43 +226,54 @@ type RateCounts struct {
 }
 
 // Summary returns the verdict counts of a sweep per learning rate, in sweep
-// order, and the number of runs stored.
-func (s *Store) Summary(ctx context.Context, id int64) ([]RateCounts, int64, error) {
+// order, and the number of runs stored. rates are the sweep's rates in
+// sweep order: the rate is a grid's outermost axis, so each rate's runs
+// are one block of consecutive ids, counted on its own. Counting block by
+// block needs no sort of the sweep's runs, which would cost more than
+// reading them (a third of a no-op resume of W1's 8,400 runs).
+func (s *Store) Summary(ctx context.Context, id int64, rates []float64) ([]RateCounts, int64, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT coalesce(alpha, step_amount), verdict, count(*), min(config_index)
-		FROM runs WHERE id BETWEEN (SELECT first_run_id FROM sweeps WHERE id = ?1)
-			AND (SELECT first_run_id + configs - 1 FROM sweeps WHERE id = ?1)
-		GROUP BY 1, 2 ORDER BY 4`, id)
+		WITH RECURSIVE block (k, lo, size) AS (
+			SELECT 0, first_run_id, configs / ?2 FROM sweeps WHERE id = ?1
+			UNION ALL SELECT k + 1, lo + size, size FROM block WHERE k + 1 < ?2)
+		SELECT k, (SELECT json_group_array(json_array(verdict, runs)) FROM (
+			SELECT verdict, count(*) AS runs FROM runs WHERE id BETWEEN lo AND lo + size - 1 GROUP BY verdict))
+		FROM block`, id, len(rates))
 	if err != nil {
 		return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 	}
 	defer rows.Close()
 	var (
 		out   []RateCounts
-		index = map[float64]int{}
 		total int64
 	)
 	for rows.Next() {
 		var (
-			rate, first sql.NullFloat64
-			name        string
-			n           int64
+			k      int
+			counts []byte
+			pairs  [][2]any
 		)
-		if err := rows.Scan(&rate, &name, &n, &first); err != nil {
+		if err := rows.Scan(&k, &counts); err != nil {
 			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 		}
-		v, err := runner.ParseVerdict(name)
-		if err != nil {
+		if err := json.Unmarshal(counts, &pairs); err != nil {
 			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 		}
-		i, ok := index[rate.Float64]
-		if !ok {
-			i = len(out)
-			index[rate.Float64] = i
-			out = append(out, RateCounts{Rate: rate.Float64})
+		if len(pairs) == 0 || k >= len(rates) {
+			continue // nothing stored at this rate (another shard's, or not run yet)
 		}
-		out[i].Counts[v] += n
-		total += n
+		rc := RateCounts{Rate: rates[k]}
+		for _, p := range pairs {
+			name, _ := p[0].(string)
+			n, _ := p[1].(float64)
+			v, err := runner.ParseVerdict(name)
+			if err != nil {
+				return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+			}
+			rc.Counts[v] += int64(n)
+			total += int64(n)
+		}
+		out = append(out, rc)
 	}
 	return out, total, rows.Err()
 }
