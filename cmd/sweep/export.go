@@ -18,12 +18,14 @@ import (
 const runColumns = "id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight, iterations, tolerance, divergence, " +
 	"verdict, steps, final_weight, final_error, predicted_verdict, predicted_steps"
 
-const exportUsage = `Usage: sweep export [--db PATH] [--format csv|jsonl] (--runs | --trace) [--where SQL] [--out FILE] [--timeout DURATION]
+const exportUsage = `Usage: sweep export [--db PATH] [--format csv|jsonl] (--runs | --trace) [--sweep NAME|ID] [--where SQL] [--out FILE] [--timeout DURATION]
 
 Streams the runs (one row per config) or their trace rows to standard output
-or FILE, in constant memory whatever the size. --where keeps the runs that
-match an SQL condition on the columns of runs (and, with --trace, the trace
-rows of those runs), e.g. --where "verdict = 'diverged' AND input = 2".
+or FILE, in constant memory whatever the size. By default every sweep's;
+--sweep keeps one sweep's (a name means its newest sweep, as sweep ls lists
+them). --where keeps the runs that match an SQL condition on the columns of
+runs (and, with --trace, the trace rows of those runs), e.g.
+--where "verdict = 'diverged' AND input = 2".
 A FILE is written whole or not at all, and its missing directories are
 created.
 
@@ -37,6 +39,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	runs := fs.Bool("runs", false, "export the runs table")
 	trace := fs.Bool("trace", false, "export the trace rows")
 	where := fs.String("where", "", "keep only the runs matching this SQL `condition`")
+	sweep := fs.String("sweep", "", "export only this sweep, by `name|id` as sweep ls lists them; a name means its newest sweep (default every sweep)")
 	out := fs.String("out", "", "write to `FILE` instead of standard output")
 	timeout := timeoutFlag(fs)
 	pos, code, done := parseCommand(fs, args, exportUsage, stdout, stderr)
@@ -58,21 +61,6 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return report(stderr, err)
 	}
-	cond := "1"
-	if *where != "" {
-		cond = "(" + *where + ")"
-	}
-	// The sweep's name rides along, so that an export can be checked
-	// against (sweep check --sweep NAME) without its database.
-	// The columns of runs that describe a run, by name: trace_run says only
-	// where this database keeps a trace, which an export leaves behind.
-	query := "SELECT " + runColumns + ", (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
-	switch {
-	case *trace && *where == "":
-		query = "SELECT * FROM trace ORDER BY run_id, step"
-	case *trace:
-		query = "SELECT * FROM trace WHERE run_id IN (SELECT id FROM runs WHERE " + cond + ") ORDER BY run_id, step"
-	}
 	if *out != "" {
 		if err := checkOutput("--out", *out, *dbPath); err != nil {
 			return report(stderr, err)
@@ -83,6 +71,30 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return report(stderr, err)
 	}
 	defer r.Close()
+	cond := "1"
+	if *sweep != "" {
+		id, err := r.FindSweep(ctx, *sweep)
+		if err != nil {
+			return report(stderr, err)
+		}
+		// By the sweep's range of run ids, which the primary key finds,
+		// rather than by sweep_id, which has no index.
+		cond = fmt.Sprintf("id BETWEEN (SELECT first_run_id FROM sweeps WHERE id = %[1]d) AND (SELECT first_run_id + configs - 1 FROM sweeps WHERE id = %[1]d)", id)
+	}
+	if *where != "" {
+		cond += " AND (" + *where + ")"
+	}
+	// The sweep's name rides along, so that an export can be checked
+	// against (sweep check --sweep NAME) without its database.
+	// The columns of runs that describe a run, by name: trace_run says only
+	// where this database keeps a trace, which an export leaves behind.
+	query := "SELECT " + runColumns + ", (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
+	switch {
+	case *trace && cond == "1":
+		query = "SELECT * FROM trace ORDER BY run_id, step"
+	case *trace:
+		query = "SELECT * FROM trace WHERE run_id IN (SELECT id FROM runs WHERE " + cond + ") ORDER BY run_id, step"
+	}
 	ctx, cancel := withTimeout(ctx, *timeout)
 	defer cancel()
 	rows, err := r.Query(ctx, query)
