@@ -12,14 +12,21 @@ const (
 	Oscillating                // the weight came back to its value of two steps before
 	Stalled                    // the weight stopped changing while error >= tolerance
 	Unfinished                 // the iteration budget ran out first
+	Failed                     // a user's program exited non-zero, died, timed out or broke the protocol first
 
-	NumVerdicts = 5 // how many verdicts there are
+	NumVerdicts = 6 // how many verdicts there are
 )
 
-// Verdicts lists every verdict in report order.
+// Verdicts lists the verdicts of the built-in learning rules in report
+// order. Failed is not among them: a built-in rule cannot fail, and its
+// reports keep the columns they always had.
 var Verdicts = []Verdict{Converged, Diverged, Oscillating, Stalled, Unfinished}
 
-var verdictNames = [...]string{"converged", "diverged", "oscillating", "stalled", "unfinished"}
+// CommandVerdicts lists the verdicts of a user's program (method: command)
+// in report order: the built-ins' and failed.
+var CommandVerdicts = []Verdict{Converged, Diverged, Oscillating, Stalled, Unfinished, Failed}
+
+var verdictNames = [...]string{"converged", "diverged", "oscillating", "stalled", "unfinished", "failed"}
 
 // String returns the verdict's name as stored in the database.
 func (v Verdict) String() string {

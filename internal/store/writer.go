@@ -740,7 +740,7 @@ func (w *writer) write(ctx context.Context, rec *Record) error {
 var verdictName = func() string {
 	var b strings.Builder
 	b.WriteString("CASE ?")
-	for _, v := range runner.Verdicts {
+	for _, v := range runner.CommandVerdicts {
 		fmt.Fprintf(&b, " WHEN %d THEN '%s'", v, v)
 	}
 	b.WriteString(" END")
