@@ -56,11 +56,15 @@ func (p *parser) expectations(n *yaml.Node, method Method, axes []Axis) []Expect
 			case "name":
 				e.Name = val.Value
 			case "where":
-				e.Where = p.pick(val, where, method, axes)
+				e.Where = p.pick(val, where, axes)
 			case "verdict":
 				verdictNode = val
-				if val.Kind != yaml.ScalarNode || !slices.Contains(verdictNames, val.Value) {
-					p.fail(val, p.suggest(val, verdictNames, "a verdict is one of "+strings.Join(verdictNames, ", ")),
+				names := verdictNames
+				if method == Command {
+					names = append(names[:len(names):len(names)], "failed")
+				}
+				if val.Kind != yaml.ScalarNode || !slices.Contains(names, val.Value) {
+					p.fail(val, p.suggest(val, names, "a verdict is one of "+strings.Join(names, ", ")),
 						"%sunknown verdict %s", where, quoted(val))
 					continue
 				}
@@ -96,14 +100,14 @@ func (p *parser) expectations(n *yaml.Node, method Method, axes []Axis) []Expect
 }
 
 // pick reads where: {axis: value, ...}, checking each value is on its axis.
-func (p *parser) pick(n *yaml.Node, where string, method Method, axes []Axis) map[string]float64 {
+func (p *parser) pick(n *yaml.Node, where string, axes []Axis) map[string]float64 {
 	if n.Kind != yaml.MappingNode {
 		p.fail(n, "where picks runs by axis values, e.g. where: {alpha: 0.1, input: 2}", "%swhere: want a mapping, got %s", where, describe(n))
 		return nil
 	}
-	names := []string{method.RateAxis(), AxisInput, AxisGoal, AxisWeight}
-	for _, a := range axes[min(len(axes), 4):] {
-		names = append(names, a.Name) // the limits that are axes
+	var names []string // the rule's or program's axes, then the limits that are axes
+	for _, a := range axes {
+		names = append(names, a.Name)
 	}
 	pick := map[string]float64{}
 	for key, val := range p.fields(n, where+"where: ", names, "the axes of this sweep are "+strings.Join(names, ", ")) {

@@ -3,6 +3,7 @@ package grid
 import (
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func FuzzParse(f *testing.F) {
 		}
 		var i int64
 		for c := range spec.Configs() {
-			if c != spec.Config(i) {
+			if !reflect.DeepEqual(c, spec.Config(i)) {
 				t.Fatalf("config %d from Configs differs from Config", i)
 			}
 			if i++; i == 1000 {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,11 +19,16 @@ import (
 )
 
 var (
-	topFields   = []string{"name", "method", "iterations", "tolerance", "divergence", "trace", "grid", "expect", "refine"}
+	topFields   = []string{"name", "method", "command", "rate", "timeout", "iterations", "tolerance", "divergence", "trace", "grid", "expect", "refine"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
 	limitNames  = []string{LimitIterations, LimitTolerance, LimitDivergence}
 	rangeFields = []string{"from", "to", "step", "per_decade", "num", "scale"}
-	methods     = []string{string(GradientDescent), string(HotCold)}
+	methods     = []string{string(GradientDescent), string(HotCold), string(Command)}
+	// commandFields are the fields that only method: command takes.
+	commandFields = []string{"command", "rate", "timeout"}
+	// axisName is what a program's axis may be called: a name that SQL,
+	// {placeholders} and environment variables all take as it is.
+	axisName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 )
 
 // Parse reads the sweep file data; file names it in error messages and gives
@@ -44,6 +50,9 @@ type parser struct {
 	// misspelled holds the names that a "did you mean" has offered, so
 	// that the same mistake is not reported again as a missing field.
 	misspelled map[string]bool
+	// rate is the rate axis of a method: command sweep, whose values must
+	// be positive as alpha's are; "" for the built-in rules.
+	rate string
 }
 
 func (p *parser) fail(n *yaml.Node, hint, format string, args ...any) {
@@ -126,8 +135,9 @@ func (p *parser) parse(data []byte) *Spec {
 		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
 		Trace:  TraceAll,
 	}
-	var methodNode, gridKey, gridNode, expectNode *yaml.Node
+	var methodNode, gridKey, gridNode, expectNode, rateNode *yaml.Node
 	limitNodes := map[string]*yaml.Node{} // the limits given at the top level
+	commandNodes := map[string]*yaml.Node{} // the fields of method: command given
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
 		switch key.Value {
 		case "name":
@@ -144,7 +154,7 @@ func (p *parser) parse(data []byte) *Spec {
 		case "method":
 			methodNode = val
 			if val.Kind != yaml.ScalarNode || !contains(methods, val.Value) {
-				p.fail(val, p.suggest(val, methods, "method is gradient_descent or hot_cold"),
+				p.fail(val, p.suggest(val, methods, "method is gradient_descent, hot_cold or command (a program of your own)"),
 					"method: unknown learning rule %s", quoted(val))
 				continue
 			}
@@ -173,6 +183,15 @@ func (p *parser) parse(data []byte) *Spec {
 			if t, ok := p.traceStorage(val); ok {
 				spec.Trace = t
 			}
+		case "command":
+			commandNodes[key.Value] = key
+			spec.Program.Argv = p.argv(val)
+			spec.Program.Line, spec.Program.Col = val.Line, val.Column
+		case "rate":
+			commandNodes[key.Value], rateNode = key, val
+		case "timeout":
+			commandNodes[key.Value] = key
+			spec.Program.Timeout = p.timeout(val)
 		case "grid":
 			gridKey, gridNode = key, val
 		case "expect":
@@ -182,9 +201,10 @@ func (p *parser) parse(data []byte) *Spec {
 		}
 	}
 	if methodNode == nil && !p.misspelled["method"] {
-		p.fail(root, "add method: gradient_descent (alpha axis) or method: hot_cold (step_amount axis)",
+		p.fail(root, "add method: gradient_descent (alpha axis), method: hot_cold (step_amount axis) or method: command (a program of your own)",
 			"missing field method")
 	}
+	rate := p.commandFields(spec, root, commandNodes, rateNode)
 	if gridNode == nil && !p.misspelled["grid"] {
 		p.fail(root, "add a grid: with the axes alpha (or step_amount), input, goal and weight",
 			"missing field grid")
@@ -192,8 +212,13 @@ func (p *parser) parse(data []byte) *Spec {
 	}
 	if gridNode != nil {
 		spec.GridLine, spec.GridCol = gridKey.Line, gridKey.Column
-		spec.Axes = p.grid(gridKey, gridNode, spec.Method)
+		if spec.Method == Command {
+			spec.Axes = p.programGrid(gridKey, gridNode, rate)
+		} else {
+			spec.Axes = p.grid(gridKey, gridNode, spec.Method)
+		}
 		p.limitAxes(spec, gridNode, limitNodes)
+		p.placeholders(spec)
 	}
 	p.checkBounds(spec, gridNode, limitNodes)
 	if expectNode != nil && spec.Method != "" {
@@ -326,7 +351,7 @@ func (p *parser) grid(key, n *yaml.Node, method Method) []Axis {
 	values := map[string][]float64{}
 	for key, val := range p.fields(n, "grid: ", slices.Concat(axisNames, limitNames), axisHint) {
 		name := key.Value
-		if slices.Contains(limitNames, name) {
+		if isLimit(name) {
 			continue // see limitAxes
 		}
 		if (name == AxisAlpha || name == AxisStepAmount) && method != "" && name != method.RateAxis() {
@@ -452,6 +477,193 @@ func (p *parser) checkBounds(spec *Spec, gridNode *yaml.Node, topLevel map[strin
 		"divergence %s must be greater than tolerance %s (every divergence must exceed every tolerance)", formatFloat(minDiv), formatFloat(maxTol))
 }
 
+// commandFields checks the fields of method: command (command, rate,
+// timeout): all but timeout required with it, none allowed without. It
+// returns the rate axis' name.
+func (p *parser) commandFields(spec *Spec, root *yaml.Node, given map[string]*yaml.Node, rateNode *yaml.Node) string {
+	if spec.Method != Command {
+		for _, name := range commandFields {
+			if key := given[name]; key != nil && spec.Method != "" {
+				p.fail(key, fmt.Sprintf("%s is for method: command, a program of your own; %s runs its built-in rule", name, spec.Method),
+					"%s: applies to method: command only", name)
+			}
+		}
+		return ""
+	}
+	if given["command"] == nil && !p.misspelled["command"] {
+		p.fail(root, `add command: with the program to run as a list, e.g. command: [python3, train.py, --alpha, "{alpha}"]`,
+			"missing field command (method: command runs it for each config)")
+	}
+	if rateNode == nil {
+		if !p.misspelled["rate"] {
+			p.fail(root, "add rate: NAME, the grid axis that is the learning rate (maps, frontier and refine use it), e.g. rate: alpha",
+				"missing field rate (method: command)")
+		}
+		return ""
+	}
+	if rateNode.Kind != yaml.ScalarNode || !axisName.MatchString(rateNode.Value) || isLimit(rateNode.Value) {
+		p.fail(rateNode, "rate names the grid axis that is the learning rate, e.g. rate: alpha",
+			"rate: want the name of a grid axis, got %s", describe(rateNode))
+		return ""
+	}
+	p.rate = rateNode.Value
+	return rateNode.Value
+}
+
+// argv reads command: a non-empty list of texts (numbers are taken as
+// written), run without a shell.
+func (p *parser) argv(n *yaml.Node) []string {
+	hint := `command is the program and its arguments as a list, run without a shell, e.g. [python3, train.py, --alpha, "{alpha}"]`
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		p.fail(n, hint, "command: want a non-empty list, got %s", describe(n))
+		return nil
+	}
+	var argv []string
+	for i, item := range n.Content {
+		item = resolve(item)
+		switch {
+		case item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null":
+			p.fail(item, hint, "command[%d]: want a text, got %s", i+1, describe(item))
+			return nil
+		case strings.IndexByte(item.Value, 0) >= 0:
+			p.fail(item, "an argument cannot hold a NUL byte", "command[%d]: holds a NUL byte", i+1)
+			return nil
+		case i == 0 && item.Value == "":
+			p.fail(item, hint, "command[1]: the program is empty")
+			return nil
+		}
+		argv = append(argv, item.Value)
+	}
+	return argv
+}
+
+// timeout reads timeout: a positive duration such as 30s or 5m.
+func (p *parser) timeout(n *yaml.Node) time.Duration {
+	hint := "timeout bounds each run of the program, e.g. timeout: 30s, 5m or 1h30m"
+	if n.Kind != yaml.ScalarNode {
+		p.fail(n, hint, "timeout: want a duration, got %s", describe(n))
+		return 0
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil || d <= 0 {
+		p.fail(n, hint, "timeout: want a positive duration such as 30s, got %s", quoted(n))
+		return 0
+	}
+	return d
+}
+
+// programGrid reads the grid of method: command: axes of any name a
+// program takes (see axisName), the rate axis first, then the others in
+// the order of the file. The limits are read by limitAxes.
+func (p *parser) programGrid(key, n *yaml.Node, rate string) []Axis {
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, "write one axis per line, e.g. alpha: [1, 0.1] or momentum: [0, 0.9]",
+			"grid: want a mapping of axes, got %s", describe(n))
+		return nil
+	}
+	var axes []Axis
+	total := int64(1)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := resolve(n.Content[i]), resolve(n.Content[i+1])
+		name := k.Value
+		switch {
+		case k.Kind != yaml.ScalarNode:
+			p.fail(k, "an axis name is plain text", "grid: an axis name must be plain text, not %s", describe(k))
+			continue
+		case isLimit(name):
+			continue // see limitAxes
+		case !axisName.MatchString(name):
+			p.fail(k, "an axis name is lower-case letters, digits and _, starting with a letter or _ (it names a column in SQL and SWEEP_NAME in the program's environment)",
+				"grid: axis name %q is not a plain lower-case name", name)
+			continue
+		case slices.ContainsFunc(axes, func(a Axis) bool { return a.Name == name }):
+			p.fail(k, "give each axis once", "grid: axis %q given twice", name)
+			continue
+		}
+		vs, ok := p.axis(name, val)
+		if !ok {
+			continue
+		}
+		if total > MaxConfigs/int64(len(vs)) {
+			p.fail(key, "split the sweep into several files or use coarser axes", "grid: more than %d configs", MaxConfigs)
+			return nil
+		}
+		total *= int64(len(vs))
+		axes = append(axes, Axis{Name: name, Values: vs})
+	}
+	if rate == "" {
+		return axes // the missing or wrong rate: is already reported
+	}
+	at := slices.IndexFunc(axes, func(a Axis) bool { return a.Name == rate })
+	if at < 0 {
+		if !p.hasKey(n, rate) {
+			p.fail(key, fmt.Sprintf("add %s: with the learning rates to try, e.g. %s: {from: 10, to: 0.0001, per_decade: 4}", rate, rate),
+				"grid: missing axis %s, which rate: names", rate)
+		}
+		return nil
+	}
+	// The rate axis is the outermost: the summary, maps and refine take a
+	// sweep rate by rate.
+	return slices.Concat(axes[at:at+1], axes[:at], axes[at+1:])
+}
+
+// placeholderRE finds the {name} placeholders of an argument ({{ and }}
+// are literal braces).
+var placeholderRE = regexp.MustCompile(`\{\{|\}\}|\{[^{}]*\}|[{}]`)
+
+// Placeholders returns the names that the {name} placeholders of arg
+// stand for, or an error for a brace that is not part of one ({{ and }}
+// write a literal brace).
+func Placeholders(arg string) ([]string, error) {
+	var names []string
+	for _, m := range placeholderRE.FindAllString(arg, -1) {
+		switch {
+		case m == "{{" || m == "}}":
+		case len(m) == 1:
+			return nil, fmt.Errorf("a lone %q (write %s%s for a literal brace)", m, m, m)
+		default:
+			names = append(names, m[1:len(m)-1])
+		}
+	}
+	return names, nil
+}
+
+// placeholders checks that every {name} of the command names an axis or
+// a limit of the sweep.
+func (p *parser) placeholders(spec *Spec) {
+	if spec.Method != Command || spec.Axes == nil {
+		return
+	}
+	known := slices.Clone(limitNames)
+	for _, a := range spec.Axes {
+		if !isLimit(a.Name) {
+			known = append(known, a.Name)
+		}
+	}
+	at := &yaml.Node{Line: spec.Program.Line, Column: spec.Program.Col}
+	for i, arg := range spec.Program.Argv {
+		names, err := Placeholders(arg)
+		if err != nil {
+			p.fail(at, "{name} stands for the value of an axis or limit; {{ and }} write literal braces", "command[%d]: %v", i+1, err)
+			continue
+		}
+		for _, name := range names {
+			if !slices.Contains(known, name) {
+				p.fail(at, p.suggestName(name, known, "the names are the grid's axes and the limits: "+strings.Join(known, ", ")),
+					"command[%d]: {%s} names no axis or limit", i+1, name)
+			}
+		}
+	}
+}
+
+// suggestName is suggest for a name that is not a node of its own.
+func (p *parser) suggestName(name string, candidates []string, hint string) string {
+	if best := didYouMean(name, candidates); best != "" {
+		return fmt.Sprintf("did you mean {%s}? %s", best, hint)
+	}
+	return hint
+}
+
 var axisExample = map[string]string{
 	AxisAlpha:       "alpha: {from: 10, to: 0.0001, per_decade: 4}",
 	AxisStepAmount:  "step_amount: [0.1, 0.01, 0.001]",
@@ -521,7 +733,7 @@ func (p *parser) axis(name string, n *yaml.Node) ([]float64, bool) {
 
 	seen := make(map[float64]int, len(values))
 	for i, v := range values {
-		if (name == AxisAlpha || name == AxisStepAmount) && v <= 0 {
+		if (p.rate == "" && (name == AxisAlpha || name == AxisStepAmount) || name == p.rate) && v <= 0 {
 			p.fail(nodes[i], fmt.Sprintf("%s is the size of a learning step; it must be > 0 (0 learns nothing)", name),
 				"%s: %s is not positive", name, formatFloat(v))
 			return nil, false

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -176,7 +177,7 @@ func TestConfigOrder(t *testing.T) {
 		if c.Index != int64(len(got)) {
 			t.Fatalf("config %d has index %d", len(got), c.Index)
 		}
-		if c2 := spec.Config(c.Index); c2 != c {
+		if c2 := spec.Config(c.Index); !reflect.DeepEqual(c2, c) {
 			t.Fatalf("Config(%d) = %+v, Configs gave %+v", c.Index, c2, c)
 		}
 		got = append(got, [4]float64{c.Rate, c.Input, c.Goal, c.Weight})

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Method names a learning rule.
@@ -27,6 +28,9 @@ type Method string
 const (
 	GradientDescent Method = "gradient_descent"
 	HotCold         Method = "hot_cold"
+	// Command runs a program the user brings, once per config: its
+	// standard output is the trace (see package command).
+	Command Method = "command"
 )
 
 // Axis names, in the order in which a sweep varies them (the first is the
@@ -180,6 +184,25 @@ type Spec struct {
 	// edges of learning after the grid (see package refine); 0 for none.
 	// Not part of the fingerprint.
 	Refine float64
+
+	// The program of method command; empty for the built-in rules.
+	Program Program
+}
+
+// Program is what a sweep of method command runs for each config.
+type Program struct {
+	// Argv is the command as written: an argv list run without a shell,
+	// with {name} standing for the value of an axis or limit.
+	Argv []string
+	// Line and Col are where command: is written, for messages about it.
+	Line, Col int
+	// Timeout bounds each run; 0 for none.
+	Timeout time.Duration
+	// Hash is a hash of the argv and the bytes of every file it names,
+	// set by whoever reads those files (the sweep file names them, but
+	// Parse reads no file): a part of the fingerprint, so that editing the
+	// program makes a new sweep instead of mixing results.
+	Hash string
 }
 
 // Config is one point of the grid: everything a run needs.
@@ -194,6 +217,19 @@ type Config struct {
 	Goal   float64
 	Weight float64
 	Limits Limits
+	// Params holds, for method command, the value of every axis in the
+	// order of Spec.Axes; nil for the built-in rules. The axes a program
+	// has need not include input, goal or weight: those it lacks are NaN.
+	Params []float64
+}
+
+// RateAxis returns the name of the sweep's rate axis, its first: alpha or
+// step_amount for the built-in rules, the axis rate: names for a command.
+func (s *Spec) RateAxis() string {
+	if len(s.Axes) > 0 {
+		return s.Axes[0].Name
+	}
+	return s.Method.RateAxis()
 }
 
 // RateAxis is the name of the axis that holds the learning rate of a method:
@@ -217,27 +253,37 @@ func (s *Spec) Len() int64 {
 // Config returns the config at index i of the sweep order (0 <= i < Len()).
 func (s *Spec) Config(i int64) Config {
 	c := Config{Index: i, Method: s.Method, Limits: s.Limits}
+	if s.Method == Command {
+		c.Params = make([]float64, len(s.Axes))
+		c.Input, c.Goal, c.Weight = math.NaN(), math.NaN(), math.NaN()
+	}
 	rest := i
 	for k := len(s.Axes) - 1; k >= 0; k-- {
 		a := &s.Axes[k]
 		n := int64(len(a.Values))
 		v := a.Values[rest%n]
 		rest /= n
-		switch k {
-		case 0:
+		if c.Params != nil {
+			c.Params[k] = v
+		}
+		switch {
+		case k == 0:
 			c.Rate = v
-		case 1:
+		case a.Name == AxisInput:
 			c.Input = v
-		case 2:
+		case a.Name == AxisGoal:
 			c.Goal = v
-		case 3:
+		case a.Name == AxisWeight:
 			c.Weight = v
-		default:
+		case isLimit(a.Name):
 			c.Limits.set(a.Name, v)
 		}
 	}
 	return c
 }
+
+// isLimit reports whether name is one of the limits.
+func isLimit(name string) bool { return slices.Contains(limitNames, name) }
 
 // Indexer returns a function that gives the index of a config in the
 // sweep order, and whether the grid has that config at all: the same
@@ -266,17 +312,22 @@ func (s *Spec) Indexer() func(Config) (int64, bool) {
 				return 0, false
 			}
 		}
+		if s.Method == Command && len(c.Params) != len(s.Axes) {
+			return 0, false
+		}
 		var idx int64
 		for k, a := range s.Axes {
 			var v float64
-			switch k {
-			case 0:
+			switch {
+			case c.Params != nil:
+				v = c.Params[k]
+			case k == 0:
 				v = c.Rate
-			case 1:
+			case a.Name == AxisInput:
 				v = c.Input
-			case 2:
+			case a.Name == AxisGoal:
 				v = c.Goal
-			case 3:
+			case a.Name == AxisWeight:
 				v = c.Weight
 			default:
 				v = c.Limits.get(a.Name)
@@ -317,7 +368,7 @@ func (l Limits) get(name string) float64 {
 // LimitValues returns the values the sweep gives the limit named name:
 // its axis' values, or the one value of every config.
 func (s *Spec) LimitValues(name string) []float64 {
-	for _, a := range s.Axes[min(len(s.Axes), 4):] {
+	for _, a := range s.LimitAxes() {
 		if a.Name == name {
 			return a.Values
 		}
@@ -326,8 +377,14 @@ func (s *Spec) LimitValues(name string) []float64 {
 }
 
 // LimitAxes returns the axes that are limits (none when every config has
-// the same limits).
-func (s *Spec) LimitAxes() []Axis { return s.Axes[min(len(s.Axes), 4):] }
+// the same limits): the last axes, after those of the rule or program.
+func (s *Spec) LimitAxes() []Axis {
+	i := len(s.Axes)
+	for i > 0 && isLimit(s.Axes[i-1].Name) {
+		i--
+	}
+	return s.Axes[i:]
+}
 
 // MaxIterations returns the largest iterations of any config.
 func (s *Spec) MaxIterations() int { return int(slices.Max(s.LimitValues(LimitIterations))) }
@@ -377,6 +434,15 @@ func (s *Spec) Fingerprint() string {
 		for _, v := range a.Values {
 			putFloat(v)
 		}
+	}
+	if s.Method == Command {
+		// The rate axis is the first, so its name is in the hash already.
+		putFloat(float64(len(s.Program.Argv)))
+		for _, arg := range s.Program.Argv {
+			putString(arg)
+		}
+		putString("timeout " + s.Program.Timeout.String())
+		putString("program " + s.Program.Hash)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -1,0 +1,181 @@
+package grid
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The issue's example of method: command, as the README pins it.
+const commandSweep = `name: gd-python
+method: command
+command: [python3, programs/gd.py, --alpha, "{alpha}", --input, "{input}", --goal, "{goal}", --weight, "{weight}"]
+rate: alpha          # the axis that is the learning rate: maps, frontier, refine use it
+iterations: 1000
+tolerance: 1e-12
+divergence: 1e12
+timeout: 30s         # per run
+grid:
+  alpha: {from: 10, to: 0.0001, per_decade: 4}
+  input: [0.5, 2]
+  goal: 0.8
+  weight: 0.5
+`
+
+func TestCommandSweep(t *testing.T) {
+	spec := mustParse(t, commandSweep)
+	if spec.Method != Command || spec.RateAxis() != "alpha" || spec.Len() != 42 {
+		t.Fatalf("method %s, rate axis %s, %d configs; want command, alpha, 42", spec.Method, spec.RateAxis(), spec.Len())
+	}
+	if got := spec.Program.Argv; len(got) != 10 || got[0] != "python3" || got[3] != "{alpha}" {
+		t.Errorf("argv = %q", got)
+	}
+	if spec.Program.Timeout != 30*time.Second || spec.Program.Line != 3 || spec.Program.Col != 10 {
+		t.Errorf("timeout %v at %d:%d, want 30s at 3:10", spec.Program.Timeout, spec.Program.Line, spec.Program.Col)
+	}
+	if spec.Limits != (Limits{Iterations: 1000, Tolerance: 1e-12, Divergence: 1e12}) {
+		t.Errorf("limits = %+v", spec.Limits)
+	}
+	c := spec.Config(1) // alpha 10, input 2
+	if c.Rate != 10 || c.Input != 2 || c.Goal != 0.8 || c.Weight != 0.5 || !slices.Equal(c.Params, []float64{10, 2, 0.8, 0.5}) {
+		t.Errorf("Config(1) = %+v", c)
+	}
+}
+
+// A program's axes are named freely; the rate axis comes first whatever
+// its place in the file, the others keep the file's order, and limits
+// given as axes come last. input, goal and weight a program lacks are NaN.
+func TestCommandFreeAxes(t *testing.T) {
+	spec := mustParse(t, `method: command
+command: [./momentum, "{lr}", "{momentum}", "--budget={iterations}"]
+rate: lr
+grid:
+  momentum: [0, 0.5, 0.9]
+  lr: [1, 0.1]
+  iterations: [10, 100]
+`)
+	var names []string
+	for _, a := range spec.Axes {
+		names = append(names, a.Name)
+	}
+	if !slices.Equal(names, []string{"lr", "momentum", "iterations"}) {
+		t.Fatalf("axes %v, want [lr momentum iterations]", names)
+	}
+	if got := spec.LimitAxes(); len(got) != 1 || got[0].Name != "iterations" {
+		t.Errorf("LimitAxes = %v", got)
+	}
+	c := spec.Config(5) // lr 1, momentum 0.9, iterations 100
+	if c.Rate != 1 || c.Limits.Iterations != 100 || !slices.Equal(c.Params, []float64{1, 0.9, 100}) {
+		t.Errorf("Config(5) = %+v", c)
+	}
+	if !math.IsNaN(c.Input) || !math.IsNaN(c.Goal) || !math.IsNaN(c.Weight) {
+		t.Errorf("input, goal, weight = %v, %v, %v; want NaN (no such axes)", c.Input, c.Goal, c.Weight)
+	}
+	index := spec.Indexer()
+	for i := range spec.Len() {
+		if got, ok := index(spec.Config(i)); !ok || got != i {
+			t.Errorf("Indexer(Config(%d)) = %d, %v", i, got, ok)
+		}
+	}
+	other := spec.Config(5)
+	other.Params[1] = 0.7
+	if _, ok := index(other); ok {
+		t.Error("Indexer found a momentum the grid does not have")
+	}
+}
+
+// The fingerprint covers what decides a program's results: its argv, its
+// timeout and the hash of the files it names.
+func TestCommandFingerprint(t *testing.T) {
+	base := mustParse(t, commandSweep)
+	for _, tt := range []struct {
+		name string
+		edit func(*Spec)
+	}{
+		{"argv", func(s *Spec) { s.Program.Argv[1] = "programs/gd2.py" }},
+		{"timeout", func(s *Spec) { s.Program.Timeout = time.Minute }},
+		{"program files", func(s *Spec) { s.Program.Hash = "abc" }},
+	} {
+		s := mustParse(t, commandSweep)
+		tt.edit(s)
+		if s.Fingerprint() == base.Fingerprint() {
+			t.Errorf("changing the %s keeps the fingerprint", tt.name)
+		}
+	}
+	again := mustParse(t, strings.ReplaceAll(commandSweep, "# per run", "# each run"))
+	if again.Fingerprint() != base.Fingerprint() {
+		t.Error("a comment changed the fingerprint")
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	for _, tt := range []struct {
+		arg  string
+		want []string
+		err  string
+	}{
+		{"--alpha={alpha}", []string{"alpha"}, ""},
+		{"{a}{b_2}", []string{"a", "b_2"}, ""},
+		{"{{literal}}", nil, ""},
+		{"{{{alpha}}}", []string{"alpha"}, ""},
+		{"plain", nil, ""},
+		{"{alpha", nil, `a lone "{" (write {{ for a literal brace)`},
+		{"x}", nil, `a lone "}" (write }} for a literal brace)`},
+	} {
+		got, err := Placeholders(tt.arg)
+		switch {
+		case tt.err != "" && (err == nil || err.Error() != tt.err):
+			t.Errorf("Placeholders(%q) error %v, want %q", tt.arg, err, tt.err)
+		case tt.err == "" && (err != nil || !slices.Equal(got, tt.want)):
+			t.Errorf("Placeholders(%q) = %q, %v; want %q", tt.arg, got, err, tt.want)
+		}
+	}
+}
+
+func TestCommandParseErrors(t *testing.T) {
+	const ok = "method: command\ncommand: [prog, \"{alpha}\"]\nrate: alpha\ngrid:\n  alpha: [1, 0.1]\n"
+	for _, tt := range []struct {
+		name, text string
+		want, hint string
+	}{
+		{"missing command", strings.Replace(ok, "command: [prog, \"{alpha}\"]\n", "", 1), "test.yaml:1:1: missing field command (method: command runs it for each config)", "command: [python3"},
+		{"missing rate", strings.Replace(ok, "rate: alpha\n", "", 1), "test.yaml:1:1: missing field rate (method: command)", "rate: alpha"},
+		{"rate names no axis", strings.Replace(ok, "rate: alpha", "rate: lr", 1), "test.yaml:4:1: grid: missing axis lr, which rate: names", "add lr:"},
+		{"rate is a limit", strings.Replace(ok, "rate: alpha", "rate: iterations", 1), "test.yaml:3:7: rate: want the name of a grid axis, got the text \"iterations\"", "learning rate"},
+		{"rate not positive", strings.Replace(ok, "[1, 0.1]", "[1, 0]", 1), "test.yaml:5:14: alpha: 0 is not positive", "learning step"},
+		{"command not a list", strings.Replace(ok, "[prog, \"{alpha}\"]", "prog --alpha", 1), "test.yaml:2:10: command: want a non-empty list, got the text \"prog --alpha\"", "without a shell"},
+		{"empty command", strings.Replace(ok, "[prog, \"{alpha}\"]", "[]", 1), "test.yaml:2:10: command: want a non-empty list, got a list", "without a shell"},
+		{"empty program", strings.Replace(ok, "[prog, \"{alpha}\"]", "[\"\", x]", 1), "test.yaml:2:11: command[1]: the program is empty", "without a shell"},
+		{"nested list", strings.Replace(ok, "[prog, \"{alpha}\"]", "[prog, [a]]", 1), "test.yaml:2:17: command[2]: want a text, got a list", "without a shell"},
+		{"unknown placeholder", strings.Replace(ok, "{alpha}", "{alhpa}", 1), "test.yaml:2:10: command[2]: {alhpa} names no axis or limit", "did you mean {alpha}?"},
+		{"lone brace", strings.Replace(ok, "{alpha}", "{alpha", 1), `test.yaml:2:10: command[2]: a lone "{" (write {{ for a literal brace)`, "literal braces"},
+		{"bad axis name", ok + "  Momentum: [0, 1]\n", `test.yaml:6:3: grid: axis name "Momentum" is not a plain lower-case name`, "SWEEP_NAME"},
+		{"axis twice", ok + "  beta: 1\n  beta: 2\n", `test.yaml:7:3: grid: axis "beta" given twice`, "once"},
+		{"bad timeout", ok + "timeout: soon\n", `test.yaml:6:10: timeout: want a positive duration such as 30s, got "soon"`, "30s, 5m"},
+		{"negative timeout", ok + "timeout: -1s\n", `test.yaml:6:10: timeout: want a positive duration such as 30s, got "-1s"`, "30s, 5m"},
+		{"command for a built-in", "method: gradient_descent\ncommand: [x]\ngrid: {alpha: 1, input: 1, goal: 0.8, weight: 0.5}\n", "test.yaml:2:1: command: applies to method: command only", "runs its built-in rule"},
+		{"rate for a built-in", "method: hot_cold\nrate: step_amount\ngrid: {step_amount: 1, input: 1, goal: 0.8, weight: 0.5}\n", "test.yaml:2:1: rate: applies to method: command only", "built-in rule"},
+		{"failed verdict for a built-in", "method: gradient_descent\ngrid: {alpha: 1, input: 1, goal: 0.8, weight: 0.5}\nexpect:\n  - {verdict: failed}\n", `test.yaml:4:15: expect[1]: unknown verdict "failed"`, "unfinished"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tt.text))
+			errs, _ := err.(Errors)
+			if len(errs) == 0 {
+				t.Fatalf("no error, want %s", tt.want)
+			}
+			if got := errs[0].Error(); got != tt.want {
+				t.Errorf("first error:\n got %s\nwant %s", got, tt.want)
+			}
+			if !strings.Contains(errs[0].Hint, tt.hint) {
+				t.Errorf("hint %q lacks %q", errs[0].Hint, tt.hint)
+			}
+		})
+	}
+	// A program's sweep may expect failed, and pick runs by any axis.
+	spec := mustParse(t, ok+"  momentum: [0, 0.9]\nexpect:\n  - {where: {momentum: 0.9}, verdict: failed}\n")
+	if e := spec.Expect[0]; e.Verdict != "failed" || e.Where["momentum"] != 0.9 {
+		t.Errorf("expectation = %+v", e)
+	}
+}
