@@ -17,10 +17,13 @@ Draws one chart of a sweep as a PNG, SVG or PDF file, for papers and
 READMEs: the stability map (the commonest verdict over goals and weights,
 ties split, with the theory's lines), the safe-rate frontier, or the error
 curves (of --runs, by default one run of each verdict: the longest trace,
-nearest the middle of the grid). curves needs traces: a sweep run with
---trace none has none, and plot says so with exit status 2. The sweep is
---sweep, a name (its newest sweep) or an id as sweep ls lists them; else
-the sweep of the --runs; else the newest. Missing directories are created.
+nearest the middle of the grid). A sweep of several sets of limits
+(iterations, tolerance, divergence as axes) gets a map panel and a
+frontier series per set, named by the limits that differ. curves needs
+traces: a sweep run with --trace none has none, and plot says so with
+exit status 2. The sweep is --sweep, a name (its newest sweep) or an id
+as sweep ls lists them; else the sweep of the --runs; else the newest.
+Missing directories are created.
 
 Flags:
 `

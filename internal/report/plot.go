@@ -18,6 +18,11 @@ import (
 // writes PNG, SVG and PDF alike. Log axes are drawn as linear axes of
 // log10 values with labels of the values themselves, so that the map's cells
 // are centred on their rates whatever the spacing of the grid.
+//
+// As in the report, runs of different limits are never mixed: with several
+// sets of limits the map is one image of a panel per set and the frontier
+// a labelled series per set; with one set both are drawn as they were
+// before limits could vary.
 
 // Charts names the charts that Plot draws.
 var Charts = []string{"map", "frontier", "curves"}
@@ -49,7 +54,7 @@ func Plot(w io.Writer, d *Data, chart, format string) error {
 	if err != nil {
 		return err
 	}
-	c, err := draw.NewFormattedCanvas(chartW, chartH, format)
+	c, err := draw.NewFormattedCanvas(ch.w, ch.h, format)
 	if err != nil {
 		return err
 	}
@@ -66,8 +71,14 @@ var ErrNoTraces = errors.New("the sweep stores no traces")
 // --trace none does not store.
 func NeedsTraces(chart string) bool { return chart == "curves" }
 
-// The size of every chart: 768 by 480 pixels in PNG.
-const chartW, chartH = 8 * vg.Inch, 5 * vg.Inch
+// The size of a chart of one plot: 768 by 480 pixels in PNG. A map of
+// several panels is panelW by panelH a panel, and a legend below a frontier
+// of several series adds its height.
+const (
+	chartW, chartH = 8 * vg.Inch, 5 * vg.Inch
+	panelW, panelH = 5.5 * vg.Inch, 4 * vg.Inch
+	panelPad       = vg.Length(16)
+)
 
 // chartLayout is a plot with its legend kept outside the plot area, so
 // that no swatch is ever drawn over the data: to the right of the plot, or
@@ -76,10 +87,15 @@ type chartLayout struct {
 	p      *plot.Plot
 	legend plot.Legend
 	below  bool
+	// panels, when there are any, are drawn instead of p: tiled cols to
+	// a row under p's title, aligned, with the one legend for them all.
+	panels []*plot.Plot
+	cols   int
+	w, h   vg.Length // the chart's size
 }
 
 func newChart(below bool) *chartLayout {
-	ch := &chartLayout{p: plot.New(), legend: plot.NewLegend(), below: below}
+	ch := &chartLayout{p: plot.New(), legend: plot.NewLegend(), below: below, w: chartW, h: chartH}
 	ch.legend.Top, ch.legend.Left = true, true
 	ch.legend.TextStyle.Font.Size = vg.Points(10)
 	ch.legend.ThumbnailWidth = vg.Points(18)
@@ -118,21 +134,67 @@ func (ch *chartLayout) areas(c draw.Canvas) (plotC, legendC draw.Canvas) {
 	return plotC, legendC
 }
 
-// draw draws the plot and its legend beside it. Grid tickers learn the
-// length of their axis first, so that they label as many values as fit.
+// draw draws the plot (or the panels) and its legend beside it. Grid
+// tickers learn the length of their axis first, so that they label as many
+// values as fit.
 func (ch *chartLayout) draw(c draw.Canvas) {
 	plotC, legendC := ch.areas(c)
-	for range 2 {
-		dc := ch.p.DataCanvas(plotC)
-		if t, ok := ch.p.X.Tick.Marker.(*gridTicker); ok {
-			t.length = float64(dc.Max.X - dc.Min.X)
+	if len(ch.panels) > 0 {
+		ch.drawPanels(plotC)
+	} else {
+		for range 2 {
+			tickLengths(ch.p, plotC)
 		}
-		if t, ok := ch.p.Y.Tick.Marker.(*gridTicker); ok {
-			t.length = float64(dc.Max.Y - dc.Min.Y)
+		ch.p.Draw(plotC)
+	}
+	ch.legend.Draw(legendC)
+}
+
+// tickLengths tells p's grid tickers the length of their axis when p is
+// drawn on c.
+func tickLengths(p *plot.Plot, c draw.Canvas) {
+	dc := p.DataCanvas(c)
+	if t, ok := p.X.Tick.Marker.(*gridTicker); ok {
+		t.length = float64(dc.Max.X - dc.Min.X)
+	}
+	if t, ok := p.Y.Tick.Marker.(*gridTicker); ok {
+		t.length = float64(dc.Max.Y - dc.Min.Y)
+	}
+}
+
+// rows returns the number of rows of panels.
+func (ch *chartLayout) rows() int { return (len(ch.panels) + ch.cols - 1) / ch.cols }
+
+// titleHeight is the room p's title takes above the panels.
+func (ch *chartLayout) titleHeight() vg.Length {
+	return ch.p.Title.TextStyle.Rectangle(ch.p.Title.Text).Size().Y + ch.p.Title.Padding + legendPad
+}
+
+// drawPanels draws p's title across c and the panels tiled under it, their
+// data areas aligned and of one size.
+func (ch *chartLayout) drawPanels(c draw.Canvas) {
+	t := ch.p.Title
+	c.FillText(t.TextStyle, vg.Point{X: c.Center().X, Y: c.Max.Y + t.TextStyle.FontExtents().Descent}, t.Text)
+	c.Max.Y -= ch.titleHeight()
+	grid := make([][]*plot.Plot, ch.rows())
+	for j := range grid {
+		grid[j] = make([]*plot.Plot, ch.cols)
+	}
+	for i, p := range ch.panels {
+		grid[i/ch.cols][i%ch.cols] = p
+	}
+	tiles := draw.Tiles{Rows: len(grid), Cols: ch.cols, PadX: panelPad, PadY: panelPad}
+	// The tiles depend on the tick labels, and the labels on the tiles.
+	for range 2 {
+		canvases := plot.Align(grid, tiles, c)
+		for i, p := range ch.panels {
+			tickLengths(p, canvases[i/ch.cols][i%ch.cols])
 		}
 	}
-	ch.p.Draw(plotC)
-	ch.legend.Draw(legendC)
+	canvases := plot.Align(grid, tiles, c)
+	for i, p := range ch.panels {
+		p.Draw(canvases[i/ch.cols][i%ch.cols])
+	}
 }
 
 // gridTickers puts the ticks of the x axis at values (drawn as their
@@ -253,7 +315,88 @@ func (g verdictGrid) Z(c, r int) float64 { return g.z[c][r] }
 func (g verdictGrid) X(c int) float64    { return g.x[c] }
 func (g verdictGrid) Y(r int) float64    { return g.y[r] }
 
+// mapPlot draws the stability map: one plot, or with several sets of
+// limits one panel per set in one image (see verdictMaps), titled by the
+// limits that differ, with one legend.
 func mapPlot(d *Data) (*chartLayout, error) {
+	ch := newChart(false)
+	ch.p.Title.Text = fmt.Sprintf("sweep %s: verdict by %s and input", d.Name, d.RateAxis)
+	maps := verdictMaps(d)
+	var (
+		ties   tieCells
+		theory []legendEntry
+	)
+	for _, m := range maps {
+		p := ch.p
+		if len(maps) > 1 {
+			p = plot.New()
+			p.Title.Text = m.title
+			ch.panels = append(ch.panels, p)
+		}
+		lines, err := verdictPanel(p, d, m)
+		if err != nil {
+			return nil, err
+		}
+		ties = append(ties, m.ties...)
+		if theory == nil {
+			theory = lines // the same in every panel
+		}
+	}
+	for _, e := range theory {
+		ch.legend.Add(e.label, e.thumb)
+	}
+	for _, v := range Verdicts {
+		ch.legend.Add(v, swatch{hexColor(Colors[v])})
+	}
+	if len(ties) > 0 {
+		ch.legend.Add("tie (split cell)", swatch(ties[0].colors))
+	}
+	if len(ch.panels) > 0 {
+		// A panel is about as big as a lone map's plot: the image grows
+		// with the panels, tiled in a near square.
+		ch.cols = int(math.Ceil(math.Sqrt(float64(len(ch.panels)))))
+		cols, rows := vg.Length(ch.cols), vg.Length(ch.rows())
+		r := ch.legend.Rectangle(draw.Canvas{})
+		ch.w = cols*panelW + (cols-1)*panelPad + r.Max.X - r.Min.X + 2*legendPad
+		ch.h = rows*panelH + (rows-1)*panelPad + ch.titleHeight()
+	}
+	return ch, nil
+}
+
+// verdictMap is one panel of the stability map: the commonest verdict of
+// each (rate, input) of the grid over the runs of one set of limits, NaN
+// where it has no runs or a tie, and the ties.
+type verdictMap struct {
+	title string // the set's limits (see limitsNamer); "" for a sweep of one set
+	grid  verdictGrid
+	ties  tieCells
+}
+
+// verdictMaps returns the map's panels: one per set of limits, in the
+// order of d.Limits, each of the verdicts of that set's runs only (the
+// commonest verdict of 10 and of 1000 iterations means nothing); one of
+// every run when there is one set.
+func verdictMaps(d *Data) []verdictMap {
+	if len(d.Limits) <= 1 {
+		return []verdictMap{verdictCells(d, d.Cells)}
+	}
+	name := limitsNamer(d.Limits)
+	bySet := map[Limits][]Cell{}
+	for _, c := range d.Cells {
+		bySet[c.Limits] = append(bySet[c.Limits], c)
+	}
+	var out []verdictMap
+	for _, l := range d.Limits {
+		m := verdictCells(d, bySet[l])
+		m.title = name(l)
+		out = append(out, m)
+	}
+	return out
+}
+
+// verdictCells counts the verdicts of cells on d's grid of rates and
+// inputs.
+func verdictCells(d *Data, cells []Cell) verdictMap {
 	rateIndex, inputIndex := map[float64]int{}, map[float64]int{}
 	g := verdictGrid{}
 	for i, r := range d.Rates {
@@ -278,7 +421,7 @@ func mapPlot(d *Data) (*chartLayout, error) {
 	for i, v := range Verdicts {
 		index[v] = i
 	}
-	for _, c := range d.Cells {
+	for _, c := range cells {
 		counts[rateIndex[c.Rate]][inputIndex[c.Input]][c.Verdict]++
 	}
 	xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
@@ -298,20 +441,31 @@ func mapPlot(d *Data) (*chartLayout, error) {
 			}
 		}
 	}
-	ch := newChart(false)
-	p := ch.p
-	p.Title.Text = fmt.Sprintf("sweep %s: verdict by %s and input", d.Name, d.RateAxis)
+	return verdictMap{grid: g, ties: ties}
+}
+
+// legendEntry is an entry of a legend that several panels share.
+type legendEntry struct {
+	label string
+	thumb plot.Thumbnailer
+}
+
+// verdictPanel draws m on p, and for gradient descent the theory's lines,
+// whose legend entries it returns.
+func verdictPanel(p *plot.Plot, d *Data, m verdictMap) ([]legendEntry, error) {
 	p.X.Label.Text = d.RateAxis + " (log scale)"
 	p.Y.Label.Text = "input"
 	gridTickers(p, d.Rates, true, d.Inputs, false)
-	hm := plotter.NewHeatMap(g, verdictPalette{})
+	hm := plotter.NewHeatMap(m.grid, verdictPalette{})
 	hm.Min, hm.Max = 0, float64(len(Verdicts)-1)
 	hm.NaN = color.White
 	p.Add(hm)
-	if len(ties) > 0 {
-		p.Add(ties)
+	if len(m.ties) > 0 {
+		p.Add(m.ties)
 	}
-	if d.Method == "gradient_descent" && len(g.x) > 0 {
+	var theory []legendEntry
+	if d.Method == "gradient_descent" && len(m.grid.x) > 0 {
+		xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
 		for _, k := range []float64{1, 2} {
 			for i, piece := range theoryLine(k, yb[0], yb[len(yb)-1], xb[0], xb[len(xb)-1]) {
 				xys := make(plotter.XYs, len(piece))
@@ -328,18 +482,12 @@ func mapPlot(d *Data) (*chartLayout, error) {
 				}
 				p.Add(line)
 				if i == 0 {
-					ch.legend.Add(fmt.Sprintf("alpha = %g/input²", k), line)
+					theory = append(theory, legendEntry{fmt.Sprintf("alpha = %g/input²", k), line})
 				}
 			}
 		}
 	}
-	for _, v := range Verdicts {
-		ch.legend.Add(v, swatch{hexColor(Colors[v])})
-	}
-	if len(ties) > 0 {
-		ch.legend.Add("tie (split cell)", swatch(ties[0].colors))
-	}
-	return ch, nil
+	return theory, nil
 }
 
 func frontierPlot(d *Data) (*chartLayout, error) {
@@ -351,33 +499,36 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 	gridTickers(p, d.Inputs, false, d.Rates, true)
 	yb := bounds(d.Rates, true)
 	p.Y.Min, p.Y.Max = yb[0], yb[len(yb)-1]
-	// One series per set of limits, each its own colour and glyph, as in
-	// the report; a lone one is "experiment" in the converged colour.
-	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}, draw.SquareGlyph{}}
+	// A lone frontier is "experiment", filled circles in the converged
+	// colour. Several are one labelled series per set of limits, as in the
+	// report: each its own colour and hollow mark, so that series that
+	// share a point all show, joined along the inputs, the legend below.
 	series := frontiers(d)
-	for i, s := range series {
+	if len(series) > 1 {
+		ch.below = true
+		for i, s := range series {
+			if err := addSeries(ch, i, s); err != nil {
+				return nil, err
+			}
+		}
+	} else if len(series) == 1 {
 		var pts plotter.XYs
-		for _, f := range s.Points {
+		for _, f := range series[0].Points {
 			if f.HasLargest {
 				pts = append(pts, plotter.XY{X: f.Input, Y: math.Log10(f.Largest)})
 			}
 		}
-		if len(pts) == 0 {
-			continue
+		if len(pts) > 0 {
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, err
+			}
+			sc.Color = hexColor(Colors["converged"])
+			sc.Shape = draw.CircleGlyph{}
+			sc.Radius = vg.Points(4)
+			p.Add(sc)
+			ch.legend.Add("experiment", sc)
 		}
-		sc, err := plotter.NewScatter(pts)
-		if err != nil {
-			return nil, err
-		}
-		sc.Color = hexColor(seriesColors[i%len(seriesColors)])
-		sc.Shape = glyphs[i%len(glyphs)]
-		sc.Radius = vg.Points(4)
-		p.Add(sc)
-		label := s.Label
-		if len(series) == 1 {
-			label = "experiment"
-		}
-		ch.legend.Add(label, sc)
 	}
 	if d.Method == "gradient_descent" {
 		for i, piece := range theoryLine(2, d.Inputs[0], d.Inputs[len(d.Inputs)-1], yb[0], yb[len(yb)-1]) {
@@ -396,7 +547,111 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 			}
 		}
 	}
+	if ch.below {
+		// The legend below takes its own room, not the plot's.
+		r := ch.legend.Rectangle(draw.Canvas{})
+		ch.h += r.Max.Y - r.Min.Y + 2*legendPad
+	}
 	return ch, nil
+}
+
+// addSeries draws series i of a frontier of several on ch: its points as
+// hollow marks, joined by a line where neighbouring inputs both have one
+// (an input where nothing converged breaks it), dashed once the colours
+// run out, and its legend entry, which says so when nothing converged.
+func addSeries(ch *chartLayout, i int, s frontierSeries) error {
+	style := seriesThumb{
+		line:  draw.LineStyle{Color: hexColor(seriesColors[i%len(seriesColors)]), Width: vg.Points(1.2)},
+		glyph: draw.GlyphStyle{Color: hexColor(seriesColors[i%len(seriesColors)]), Radius: vg.Points(4), Shape: hollowGlyph(i % 5)},
+	}
+	if i >= len(seriesColors) {
+		style.line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	var pts, run plotter.XYs
+	flush := func() error {
+		if len(run) > 1 {
+			line, err := plotter.NewLine(run)
+			if err != nil {
+				return err
+			}
+			line.LineStyle = style.line
+			ch.p.Add(line)
+		}
+		run = nil
+		return nil
+	}
+	for _, f := range s.Points {
+		if !f.HasLargest {
+			if err := flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		xy := plotter.XY{X: f.Input, Y: math.Log10(f.Largest)}
+		pts, run = append(pts, xy), append(run, xy)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	label := s.Label
+	if len(pts) == 0 {
+		label += " (converged at no input)"
+	} else {
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle = style.glyph
+		ch.p.Add(sc)
+	}
+	ch.legend.Add(label, style)
+	return nil
+}
+
+// seriesThumb is the legend thumbnail of a frontier series: its line with
+// its mark in the middle.
+type seriesThumb struct {
+	line  draw.LineStyle
+	glyph draw.GlyphStyle
+}
+
+func (t seriesThumb) Thumbnail(c *draw.Canvas) {
+	y := (c.Min.Y + c.Max.Y) / 2
+	c.StrokeLine2(t.line, c.Min.X, y, c.Max.X, y)
+	c.DrawGlyph(t.glyph, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y})
+}
+
+// hollowGlyph is the outline of the mark of a frontier series, as the
+// report draws it (see seriesMarker): a circle, square, triangle, diamond
+// or down-pointing triangle.
+type hollowGlyph int
+
+func (g hollowGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.5)})
+	r := sty.Radius
+	var corners [][2]vg.Length // offsets from pt, in units of r
+	switch g % 5 {
+	case 1:
+		corners = [][2]vg.Length{{-0.9, -0.9}, {0.9, -0.9}, {0.9, 0.9}, {-0.9, 0.9}}
+	case 2:
+		corners = [][2]vg.Length{{0, 1.2}, {1.1, -0.8}, {-1.1, -0.8}}
+	case 3:
+		corners = [][2]vg.Length{{0, 1.2}, {1.2, 0}, {0, -1.2}, {-1.2, 0}}
+	case 4:
+		corners = [][2]vg.Length{{0, -1.2}, {1.1, 0.8}, {-1.1, 0.8}}
+	}
+	var path vg.Path
+	if len(corners) == 0 {
+		path.Move(vg.Point{X: pt.X + r, Y: pt.Y})
+		path.Arc(pt, r, 0, 2*math.Pi)
+	} else {
+		path.Move(vg.Point{X: pt.X + corners[0][0]*r, Y: pt.Y + corners[0][1]*r})
+		for _, k := range corners[1:] {
+			path.Line(vg.Point{X: pt.X + k[0]*r, Y: pt.Y + k[1]*r})
+		}
+	}
+	path.Close()
+	c.Stroke(path)
 }
 
 // errorRange returns the decades (log10) of an error axis for curves: from
