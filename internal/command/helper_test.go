@@ -1,3 +1,5 @@
+//go:build linux
+
 package command
 
 // The programs the tests run are this test binary, run again with
@@ -23,7 +25,8 @@ package command
 //	child:FILE      start a child (same group, same stdout and stderr) that
 //	                writes its pid to FILE and sleeps a minute
 //	daemon:FILE     the same, but the child calls setsid first
-//	dump:FILE       write the argv and the SWEEP_ environment to FILE
+//	dump:FILE       write the argv and the SWEEP_ environment to FILE, and
+//	                exit 0: the arguments after it are only to be written
 //	runner:FILE     run Program{[self, pid:FILE, sleep:60s]} with Run, as
 //	                sweep would (for the kill -9 test)
 
@@ -52,16 +55,27 @@ const helperEnv = "SWEEP_COMMAND_TEST_HELPER"
 var exe string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "1" {
-		os.Exit(helperMain(os.Args[1:]))
-	}
 	var err error
 	if exe, err = os.Executable(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if os.Getenv(helperEnv) == "1" {
+		os.Exit(helperMain(os.Args[1:]))
+	}
 	os.Setenv(helperEnv, "1")
-	os.Exit(m.Run())
+	code := m.Run()
+	// Every program the tests ran has been reaped.
+	if z := zombieChildren(); len(z) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: zombie children %v after the tests\n", z)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// braces escapes { and } for an argv: the tests' scripts are full of JSON.
+func braces(s string) string {
+	return strings.NewReplacer("{", "{{", "}", "}}").Replace(s)
 }
 
 func helperMain(script []string) int {
@@ -163,6 +177,7 @@ func helperMain(script []string) int {
 			}
 			sort.Strings(env)
 			writeFile(arg, strings.Join(os.Args[1:], "\n")+"\n--\n"+strings.Join(env, "\n")+"\n")
+			return 0 // the arguments after dump are only for the dump
 		case "runner":
 			p := Program{Argv: []string{exe, "pid:" + arg, "sleep:60s"}}
 			o, err := p.Run(context.Background(), nil, grid.Limits{Iterations: 10, Tolerance: 1e-3, Divergence: 1e6}, 1, nil)

@@ -6,11 +6,11 @@ package command
 // nor grows sweep's memory.
 
 import (
-	"bytes"
 	"os"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // pipeReader reads a pipe and lets unstick see whether a Read is blocked.
@@ -107,24 +107,28 @@ func (t *tail) write(b []byte) {
 // without the final newline, with invalid UTF-8 and NUL bytes replaced by
 // U+FFFD.
 func (t *tail) String() string {
-	b, cut := t.buf, t.cut
-	if len(b) > tailBytes {
-		b, cut = b[len(b)-tailBytes:], true
-	}
-	b = bytes.TrimRight(b, "\r\n")
+	s, cut := strings.TrimRight(string(t.buf), "\r\n"), t.cut
 	if cut {
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			b = b[i+1:]
+		s = strings.TrimLeftFunc(s, func(r rune) bool { return r == utf8.RuneError })
+	}
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) > tailBytes {
+		s, cut = s[len(s)-tailBytes:], true
+		for len(s) > 0 && !utf8.RuneStart(s[0]) {
+			s = s[1:]
 		}
 	}
-	for n, i := 0, len(b)-1; i >= 0; i-- {
-		if b[i] == '\n' {
+	if cut {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		}
+	}
+	for n, i := 0, len(s)-1; i >= 0; i-- {
+		if s[i] == '\n' {
 			if n++; n == tailLines {
-				b = b[i+1:]
-				break
+				return s[i+1:]
 			}
 		}
 	}
-	s := strings.ToValidUTF8(string(b), "\uFFFD")
-	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+	return s
 }

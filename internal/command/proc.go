@@ -18,6 +18,10 @@ import (
 	"time"
 )
 
+// testHookStarted, when set, is called by the goroutine that started a
+// program, after Start (TestRunSurvivesThreadExits).
+var testHookStarted func()
+
 // proc is one started program.
 type proc struct {
 	cmd    *exec.Cmd
@@ -48,6 +52,9 @@ func (p *proc) run(started chan<- error) {
 		return
 	}
 	started <- nil
+	if testHookStarted != nil {
+		testHookStarted()
+	}
 	var err error
 	if waitNoReap(p.cmd.Process.Pid) {
 		// The program is a zombie, so its pid, and with it the group's id,
