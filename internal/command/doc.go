@@ -19,7 +19,8 @@
 // Program.Argv is run without a shell, in Program.Dir. A {name} anywhere in
 // an element is replaced by the value of the parameter name, written the way
 // Python's repr writes a float (argv.Format: 1.0, 0.0001, 1e-05, 1e+16), and
-// {{ and }} are literal braces. Each parameter is also in the environment,
+// {{ and }} are literal braces (so JSON in an argument is written with
+// doubled braces). Each parameter is also in the environment,
 // as SWEEP_<NAME>=<the same text>, added to sweep's own. argv[0] containing
 // a slash is a path, relative to Dir unless absolute; any other argv[0] is
 // looked up in PATH. stdin is empty (/dev/null).
@@ -29,8 +30,8 @@
 // stdout is the trace, one line per step; a final line without a newline
 // counts. A step line is either
 //
-//   - a JSON object of numbers, {"weight": 0.5, "pred": 0.25, "error": 0.3025},
-//     where Python's NaN, Infinity and -Infinity are numbers too. "error"
+//   - a JSON object of numbers on one line (spaces before it allowed),
+//     {"weight": 0.5, "pred": 0.25, "error": 0.3025}, where Python's NaN, Infinity and -Infinity are numbers too. "error"
 //     is required; "weight", "pred" (or "prediction"), "delta" and
 //     "weight_delta" are the other columns; "step", if given, must be the
 //     row's 0-based index; any other key is a metric of the step, kept in
@@ -75,7 +76,9 @@
 // prints after the deciding row, and its exit status, are ignored. A
 // program that ends without a deciding row is unfinished if it exited 0
 // having printed at least one row (its last row is the last row), and
-// failed otherwise.
+// failed otherwise. Run waits for the program to exit after its stdout
+// ends: one that closes stdout and runs on is ended only by
+// Program.Timeout or ctx.
 //
 // # Failed
 //

@@ -60,7 +60,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	if os.Getenv(helperEnv) == "1" {
+	// The test binary run as a test (by go test, or as a fuzzing worker)
+	// has -test. flags, which no helper script has.
+	if os.Getenv(helperEnv) == "1" && (len(os.Args) < 2 || !strings.HasPrefix(os.Args[1], "-test.")) {
 		os.Exit(helperMain(os.Args[1:]))
 	}
 	os.Setenv(helperEnv, "1")

@@ -127,12 +127,12 @@ func (p Program) Run(ctx context.Context, params []Param, lim grid.Limits, every
 		emit = func([]Row) {}
 	}
 	s := &session{
-		proc:  pr,
-		grace: grace,
-		out:   &pipeReader{f: outR},
-		err:   &pipeReader{f: errR},
-		judge: judge{lim: lim},
-		keep:  keeper{every: every, emit: emit},
+		proc:    pr,
+		grace:   grace,
+		stdout:  &pipeReader{f: outR},
+		errPipe: &pipeReader{f: errR},
+		judge:   judge{lim: lim},
+		keep:    keeper{every: every, emit: emit},
 	}
 	return s.run(ctx, p.Timeout)
 }
@@ -162,11 +162,11 @@ func (p Program) expand(params []Param) (args, env []string, err error) {
 
 // session is one running program and what Run has read of it.
 type session struct {
-	proc  *proc
-	grace time.Duration
-	out   *pipeReader // stdout, read by run
-	err   *pipeReader // stderr, drained into stderr
-	end   atomic.Int32
+	proc    *proc
+	grace   time.Duration
+	stdout  *pipeReader // read by run
+	errPipe *pipeReader // stderr, drained into the tail stderr
+	end     atomic.Int32
 
 	judge  judge
 	keep   keeper
@@ -184,12 +184,12 @@ func (s *session) claim(end int32) bool { return s.end.CompareAndSwap(endNone, e
 func (s *session) run(ctx context.Context, timeout time.Duration) (Outcome, error) {
 	stderrDone := make(chan struct{})
 	go func() {
-		s.stderr.drain(s.err)
+		s.stderr.drain(s.errPipe)
 		close(stderrDone)
 	}()
-	go unstick(s.err, s.proc.done, stderrDone)
+	go unstick(s.errPipe, s.proc.done, stderrDone)
 	readDone := make(chan struct{})
-	go unstick(s.out, s.proc.done, readDone)
+	go unstick(s.stdout, s.proc.done, readDone)
 
 	// The watcher ends the run on cancellation or timeout: it interrupts
 	// the read of stdout and stops the program.
@@ -212,16 +212,29 @@ func (s *session) run(ctx context.Context, timeout time.Duration) (Outcome, erro
 			return
 		}
 		if s.claim(end) {
-			_ = s.out.f.SetReadDeadline(time.Now())
+			_ = s.stdout.f.SetReadDeadline(time.Now())
 			s.proc.stop(s.grace)
 		}
 	}()
 
+	reading := true
+	defer func() {
+		if reading {
+			// emit panicked: leave no program behind as the panic goes on.
+			if s.claim(endDecided) {
+				s.stdout.f.Close()
+				s.proc.signal(true)
+			}
+			close(readDone)
+			<-s.proc.done
+		}
+	}()
 	decided := s.read()
+	reading = false
 	if decided {
 		if s.claim(endDecided) {
 			// Nothing more is read: a program writing on gets EPIPE.
-			s.out.f.Close()
+			s.stdout.f.Close()
 			s.proc.stop(s.grace)
 		}
 	} else {
@@ -234,8 +247,8 @@ func (s *session) run(ctx context.Context, timeout time.Duration) (Outcome, erro
 	<-watchDone
 	<-s.proc.done
 	<-stderrDone
-	s.out.f.Close()
-	s.err.f.Close()
+	s.stdout.f.Close()
+	s.errPipe.f.Close()
 
 	o := Outcome{Steps: s.steps, Stderr: s.stderr.String()}
 	switch s.end.Load() {
@@ -272,7 +285,7 @@ func (s *session) run(ctx context.Context, timeout time.Duration) (Outcome, erro
 // read reads stdout to its end or to the row or protocol error that
 // decides the run, and reports whether one did.
 func (s *session) read() (decided bool) {
-	br := bufio.NewReaderSize(s.out, maxLine+2) // the line, \r and \n
+	br := bufio.NewReaderSize(s.stdout, maxLine+2) // the line, \r and \n
 	var (
 		lineNo, logBytes int
 		row              Row

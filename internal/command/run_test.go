@@ -632,3 +632,20 @@ func TestRunSurvivesThreadExits(t *testing.T) {
 		checkOutcome(t, r.Outcome, runner.Unfinished, 1, "")
 	}
 }
+
+// A panic in emit goes on to the caller, and leaves no program behind.
+func TestRunEmitPanics(t *testing.T) {
+	pids := pidFile(t)
+	p := helperProgram(t, "pid:"+pids, `forever:{"error": 1}`)
+	func() {
+		defer func() {
+			if r := recover(); r != "emit" {
+				t.Errorf("recovered %v, want the panic of emit", r)
+			}
+		}()
+		p.Run(context.Background(), nil, grid.Limits{Iterations: 1 << 30, Tolerance: 0, Divergence: 2}, 1, func([]Row) { panic("emit") })
+	}()
+	checkNoZombies(t)
+	_, pgid := readPids(t, pids)
+	checkGroupGone(t, pgid, true)
+}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -194,6 +195,18 @@ func FuzzParseLine(f *testing.F) {
 		}{{HasWeight, r.Weight}, {HasPred, r.Pred}, {HasDelta, r.Delta}, {HasWeightDelta, r.WeightDelta}} {
 			if r.Has&c.bit == 0 && !math.IsNaN(c.v) {
 				t.Errorf("column %04b not given but %v", c.bit, c.v)
+			}
+		}
+		// A JSON row without Python's extensions is JSON that encoding/json
+		// reads to the same error.
+		if strings.HasPrefix(strings.TrimLeft(line, " \t"), "{") && !strings.Contains(line, "NaN") && !strings.Contains(line, "Infinity") {
+			var m map[string]float64
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				if !strings.Contains(err.Error(), "cannot unmarshal number") {
+					t.Fatalf("accepted %q, which encoding/json refuses: %v", line, err)
+				}
+			} else if !same(m["error"], r.Error) {
+				t.Errorf("error %v, encoding/json reads %v", r.Error, m["error"])
 			}
 		}
 	})
