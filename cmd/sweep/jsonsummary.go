@@ -42,12 +42,12 @@ type jsonExpectation struct {
 func writeJSONSummary(w io.Writer, s summary, results []expect.Result) error {
 	out := jsonSummary{
 		Sweep: s.spec.Name, SweepID: s.sweepID, Database: s.db, Configs: s.spec.Len(), Stored: s.stored,
-		StoredBefore: s.before, Ran: s.ranNow, Reused: s.reused, Seconds: s.elapsed.Seconds(), RateAxis: s.spec.Method.RateAxis(),
+		StoredBefore: s.before, Ran: s.ranNow, Reused: s.reused, Seconds: s.elapsed.Seconds(), RateAxis: s.spec.RateAxis(),
 		Verdicts: []jsonRate{}, Expectations: []jsonExpectation{}, Passed: expect.Failed(results) == 0,
 	}
 	for _, rc := range s.counts {
 		r := jsonRate{Rate: rc.Rate, Counts: map[string]int64{}}
-		for _, v := range runner.Verdicts {
+		for _, v := range runner.VerdictsOf(s.spec.Method) {
 			r.Counts[v.String()] = rc.Counts[v]
 		}
 		out.Verdicts = append(out.Verdicts, r)

@@ -18,6 +18,8 @@ func otherRows(t *testing.T, db *sql.DB, ids string) map[string]string {
 		"sweeps":        "id NOT IN (" + ids + ") AND coalesce(refines, 0) NOT IN (" + ids + ")",
 		"runs":          "sweep_id NOT IN (SELECT id FROM sweeps WHERE id IN (" + ids + ") OR refines IN (" + ids + "))",
 		"trace_weights": "run_id NOT IN (SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.id IN (" + ids + ") OR s.refines IN (" + ids + "))",
+		"trace_values":  "run_id NOT IN (SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.id IN (" + ids + ") OR s.refines IN (" + ids + "))",
+		"run_failures":  "run_id NOT IN (SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.id IN (" + ids + ") OR s.refines IN (" + ids + "))",
 		"boundaries":    "sweep_id NOT IN (" + ids + ")",
 	}
 	rows, err := db.Query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
@@ -91,6 +93,8 @@ func TestRmLeavesNoOrphans(t *testing.T) {
 		(SELECT count(*) FROM runs WHERE sweep_id NOT IN (SELECT id FROM sweeps)
 			OR NOT EXISTS (SELECT 1 FROM sweeps s WHERE runs.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1)) +
 		(SELECT count(*) FROM trace_weights WHERE run_id NOT IN (SELECT id FROM runs)) +
+		(SELECT count(*) FROM trace_values WHERE run_id NOT IN (SELECT id FROM runs)) +
+		(SELECT count(*) FROM run_failures WHERE run_id NOT IN (SELECT id FROM runs)) +
 		(SELECT count(*) FROM boundaries WHERE sweep_id NOT IN (SELECT id FROM sweeps))`, aID).Scan(&orphans)
 	if err != nil {
 		t.Fatal(err)

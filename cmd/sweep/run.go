@@ -314,11 +314,11 @@ func checkExpectations(ctx context.Context, db string, sweepID int64, sum summar
 		if err != nil {
 			return report(stderr, usageError{msg: err.Error(), hint: "an sql expectation must be one read-only statement; :sweep stands for the sweep's id"})
 		}
-		expect.Print(stdout, sum.spec.Method.RateAxis(), results)
+		expect.Print(stdout, sum.spec.RateAxis(), results)
 	}
 	if out.junit != "" {
 		err := writeFileAtomically(out.junit, func(w io.Writer) error {
-			return expect.WriteJUnit(w, sum.spec.Name, sum.spec.Method.RateAxis(), results)
+			return expect.WriteJUnit(w, sum.spec.Name, sum.spec.RateAxis(), results)
 		})
 		if err != nil {
 			return report(stderr, err)
@@ -435,7 +435,7 @@ func printSummary(w io.Writer, s summary) {
 		}
 		fmt.Fprintln(w)
 	}
-	rateName := s.spec.Method.RateAxis()
+	rateName, verdicts := s.spec.RateAxis(), runner.VerdictsOf(s.spec.Method)
 	if s.countsOfThisRun {
 		fmt.Fprintf(w, "verdicts per %s of the %d runs stored now (sweep ls or the verdict_counts view have them all):\n", rateName, s.ranNow)
 	} else {
@@ -443,7 +443,7 @@ func printSummary(w io.Writer, s summary) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", rateName)
-	for _, v := range runner.Verdicts {
+	for _, v := range verdicts {
 		fmt.Fprintf(tw, "%s\t", v)
 	}
 	fmt.Fprintln(tw)
@@ -457,15 +457,15 @@ func printSummary(w io.Writer, s summary) {
 	for i, rc := range counts {
 		if left > 0 && i == summaryHead {
 			fmt.Fprintf(tw, "...\t")
-			for range runner.Verdicts {
+			for range verdicts {
 				fmt.Fprintf(tw, "...\t")
 			}
 			fmt.Fprintln(tw)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t", formatFloat(rc.Rate))
-		for _, n := range rc.Counts {
-			fmt.Fprintf(tw, "%d\t", n)
+		for _, v := range verdicts {
+			fmt.Fprintf(tw, "%d\t", rc.Counts[v])
 		}
 		fmt.Fprintln(tw)
 	}

@@ -1,6 +1,10 @@
 package runner
 
-import "fmt"
+import (
+	"fmt"
+
+	"sweep/internal/grid"
+)
 
 // Verdict is what a run is judged to be; DOMAIN.md defines each.
 type Verdict uint8
@@ -25,6 +29,15 @@ var Verdicts = []Verdict{Converged, Diverged, Oscillating, Stalled, Unfinished}
 // CommandVerdicts lists the verdicts of a user's program (method: command)
 // in report order: the built-ins' and failed.
 var CommandVerdicts = []Verdict{Converged, Diverged, Oscillating, Stalled, Unfinished, Failed}
+
+// VerdictsOf returns the verdicts a sweep of method m can have, in report
+// order: CommandVerdicts for a program, Verdicts for a built-in rule.
+func VerdictsOf(m grid.Method) []Verdict {
+	if m == grid.Command {
+		return CommandVerdicts
+	}
+	return Verdicts
+}
 
 var verdictNames = [...]string{"converged", "diverged", "oscillating", "stalled", "unfinished", "failed"}
 

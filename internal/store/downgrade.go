@@ -58,6 +58,32 @@ func Downgrade(ctx context.Context, path string, version int) (err error) {
 	for _, v := range views {
 		exec("DROP VIEW " + v)
 	}
+	if version < 7 {
+		var programs int
+		if err == nil {
+			err = conn.QueryRowContext(ctx, "SELECT count(*) FROM sweeps WHERE method = 'command'").Scan(&programs)
+		}
+		if err == nil && programs > 0 {
+			err = fmt.Errorf("downgrade %s: it holds sweeps of programs, which schema %d cannot", path, version)
+		}
+		exec("DROP TABLE trace_values")
+		exec("DROP TABLE run_failures")
+		exec("ALTER TABLE runs DROP COLUMN params")
+		exec("ALTER TABLE sweeps DROP COLUMN rate_axis")
+		exec("ALTER TABLE sweeps DROP COLUMN program_hash")
+		var schemaVersion int64
+		if err == nil {
+			err = conn.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schemaVersion)
+		}
+		if err == nil {
+			err = editSchema(ctx, conn, schemaVersion, func(text map[string]string) error {
+				for _, e := range constraintEdits {
+					text[e.table] = strings.Replace(text[e.table], e.new, e.old, 1)
+				}
+				return nil
+			})
+		}
+	}
 	if version < 6 {
 		exec("ALTER TABLE runs DROP COLUMN trace_run")
 		for _, c := range []string{"sweep_version", "host", "git_commit", "command"} {

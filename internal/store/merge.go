@@ -87,7 +87,7 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		}
 		return ok, nil
 	}
-	edgeN, provenance, traceRun := "0", "NULL, NULL, NULL, NULL", "NULL"
+	edgeN, provenance, traceRun, program, params := "0", "NULL, NULL, NULL, NULL", "NULL", "NULL, NULL", "NULL"
 	edgeLimits := `(SELECT r.iterations FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1),
 		(SELECT r.tolerance FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1),
 		(SELECT r.divergence FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1)`
@@ -110,6 +110,13 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		return nil, err
 	} else if ok {
 		traceRun = "r.trace_run"
+	}
+	// One older than 7 holds no program's sweep.
+	programs, err := has("runs", "params")
+	if err != nil {
+		return nil, err
+	} else if programs {
+		program, params = "rate_axis, program_hash", "params"
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT id, name, fingerprint, configs, first_run_id, refines FROM src.sweeps ORDER BY id")
 	if err != nil {
@@ -156,9 +163,9 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		var outID, first int64
 		err := conn.QueryRowContext(ctx, `
 			INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, refines,
-				started_at, finished_at, status, sweep_version, host, git_commit, command)
+				started_at, finished_at, status, sweep_version, host, git_commit, command, rate_axis, program_hash)
 			SELECT name, fingerprint, method, file, yaml, configs, `+nextRunID+`, trace_every, NULL, ?2,
-				started_at, finished_at, 'running', `+provenance+`
+				started_at, finished_at, 'running', `+provenance+`, `+program+`
 			FROM src.sweeps WHERE id = ?1
 			ON CONFLICT (fingerprint) DO UPDATE SET shard = NULL, started_at = min(started_at, excluded.started_at)
 			RETURNING id, first_run_id`, src.id, refines).Scan(&outID, &first)
@@ -179,11 +186,11 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		res, err := conn.ExecContext(ctx, `
 			INSERT INTO runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-				predicted_verdict, predicted_steps, trace_run)
+				predicted_verdict, predicted_steps, trace_run, params)
 			SELECT ?1 + config_index, ?2, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
 				predicted_verdict, predicted_steps, CASE WHEN shared IS NOT NULL THEN
-					coalesce((SELECT coalesce(o.trace_run, o.id) FROM main.runs o WHERE o.id = shared), shared) END
+					coalesce((SELECT coalesce(o.trace_run, o.id) FROM main.runs o WHERE o.id = shared), shared) END, `+params+`
 			FROM (SELECT *, (SELECT m.out_first + (`+traceRun+` - m.src_first) FROM temp.merge_map m
 					WHERE m.src_first <= `+traceRun+` ORDER BY m.src_first DESC LIMIT 1) AS shared
 				FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1)
@@ -202,6 +209,28 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 			ON CONFLICT (run_id) DO NOTHING`, first, src.firstRunID, src.configs)
 		if err != nil {
 			return nil, fileError(s.path, "copy the traces of "+src.name+" into", err)
+		}
+		if programs {
+			// A program's traces and failures, as the built-ins' traces.
+			_, err = conn.ExecContext(ctx, `
+				INSERT INTO trace_values (run_id, rows)
+				SELECT ?1 + (t.run_id - ?2), t.rows FROM src.trace_values t
+				WHERE t.run_id BETWEEN ?2 AND ?2 + ?3 - 1
+					AND (SELECT o.trace_run FROM main.runs o WHERE o.id = ?1 + (t.run_id - ?2)) IS NULL
+				ORDER BY t.run_id
+				ON CONFLICT (run_id) DO NOTHING`, first, src.firstRunID, src.configs)
+			if err != nil {
+				return nil, fileError(s.path, "copy the traces of "+src.name+" into", err)
+			}
+			_, err = conn.ExecContext(ctx, `
+				INSERT INTO run_failures (run_id, reason, stderr)
+				SELECT ?1 + (f.run_id - ?2), f.reason, f.stderr FROM src.run_failures f
+				WHERE f.run_id BETWEEN ?2 AND ?2 + ?3 - 1
+				ORDER BY f.run_id
+				ON CONFLICT (run_id) DO NOTHING`, first, src.firstRunID, src.configs)
+			if err != nil {
+				return nil, fileError(s.path, "copy the failures of "+src.name+" into", err)
+			}
 		}
 		_, err = conn.ExecContext(ctx, `
 			INSERT INTO boundaries (sweep_id, input, goal, weight, iterations, tolerance, divergence,

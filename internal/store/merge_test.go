@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strings"
 	"sweep/internal/grid"
 	"testing"
@@ -112,6 +113,7 @@ func TestMergeCarriesEveryTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeProgramSweep(t, src)
 	want := dumpTables(t, src.db)
 
 	out := openTemp(t)
@@ -126,4 +128,39 @@ func TestMergeCarriesEveryTable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeProgramSweep stores a sweep of method command with two runs: one
+// that converged, with its trace (values, a NULL, metrics) and params,
+// and one that failed.
+func writeProgramSweep(t *testing.T, st *Store) *Sweep {
+	t.Helper()
+	ctx := context.Background()
+	spec, err := grid.Parse("program.yaml", []byte(`method: command
+command: [./prog, "{lr}", "{momentum}"]
+rate: lr
+grid: {lr: [1, 0.1], momentum: 0.9}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Program.Hash = "0123abcd"
+	sw, err := st.StartSweep(ctx, spec, "program.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := &Record{Config: spec.Config(0), Verdict: runner.Converged, Steps: 2, FinalWeight: math.NaN(), FinalError: 1e-13,
+		Weights: `[[0,null,0.25,0.5,null,null,{"loss":0.5}],[1,null,0.8,1e-13,null,null]]`, Params: `{"momentum":0.9}`}
+	failed := &Record{Config: spec.Config(1), Verdict: runner.Failed, Steps: 0, FinalWeight: math.NaN(), FinalError: math.NaN(),
+		Params: `{"momentum":0.9}`, Failure: &Failure{Reason: "exit status 3", Stderr: "Traceback ...\nValueError\n"}}
+	ch := make(chan []*Record, 1)
+	ch <- []*Record{ok, failed}
+	close(ch)
+	if err := st.Write(ctx, sw, ch, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishSweep(ctx, sw.ID, StatusDone, 0, spec.Len()); err != nil {
+		t.Fatal(err)
+	}
+	return sw
 }

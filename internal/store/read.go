@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -181,6 +183,12 @@ func SchemaReader(ctx context.Context) (*Reader, error) {
 	}
 	r := &Reader{db: db, conn: conn, path: "schema"}
 	for _, m := range migrations() {
+		if edit := schemaEdits[m.version]; edit != nil {
+			if err := edit(ctx, conn); err != nil {
+				r.Close()
+				return nil, fmt.Errorf("schema %s: %w", m.name, err)
+			}
+		}
 		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("schema %s: %w", m.name, err)
@@ -214,12 +222,25 @@ func (r *Reader) guard(ctx context.Context) error {
 // tempViews gives the connection to a database made by an older sweep
 // the views of the newer schemas, as temporary views, so that reading
 // never writes. A newer schema that also changes tables gives its views all
-// the same: either its views read only what the older tables have too
-// (0003 rebuilds boundaries), or its read file puts temporary views with
-// the new columns in place of the changed tables (0006 adds columns); the
-// table change itself waits for a writing command. One that cannot be read
-// so needs the database upgraded.
+// the same: a table it adds columns to is read through a temporary view of
+// the same name with those columns NULL (what a writing command's upgrade
+// gives the rows stored before), a table it creates is an empty temporary
+// table, and its read file, if it has one, does the rest (0006 rebuilds
+// boundaries); the table change itself waits for a writing command. One
+// that cannot be read so needs the database upgraded.
 func (r *Reader) tempViews(ctx context.Context, version int) error {
+	added, created := newerTables(version)
+	for _, t := range slices.Sorted(maps.Keys(added)) {
+		stmt := fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT *, NULL AS %s FROM main.%s", t, strings.Join(added[t], ", NULL AS "), t)
+		if _, err := r.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("read %s with the columns of table %s: %w", r.path, t, err)
+		}
+	}
+	for _, stmt := range created {
+		if _, err := r.conn.ExecContext(ctx, strings.Replace(stmt, "CREATE TABLE ", "CREATE TEMP TABLE ", 1)); err != nil {
+			return fmt.Errorf("read %s with the tables of newer schemas: %w", r.path, err)
+		}
+	}
 	for _, m := range migrations() {
 		if m.version <= version {
 			continue
@@ -258,6 +279,38 @@ func (r *Reader) tempViews(ctx context.Context, version int) error {
 		}
 	}
 	return nil
+}
+
+// newerTables returns what the schemas after version do to tables: the
+// columns they add, by table, and the CREATE TABLE statements of the
+// tables they create (those they create only to rename are not among
+// them: see the read files).
+func newerTables(version int) (added map[string][]string, created []string) {
+	added = map[string][]string{}
+	renamed := map[string]bool{}
+	var creates []string
+	for _, m := range migrations() {
+		if m.version <= version {
+			continue
+		}
+		for _, stmt := range splitStatements(m.sql) {
+			w := strings.Fields(stripComments(stmt))
+			switch {
+			case len(w) >= 6 && strings.EqualFold(w[0]+" "+w[1], "ALTER TABLE") && strings.EqualFold(w[3]+" "+w[4], "ADD COLUMN"):
+				added[w[2]] = append(added[w[2]], w[5])
+			case len(w) >= 5 && strings.EqualFold(w[0]+" "+w[1], "ALTER TABLE") && strings.EqualFold(w[3], "RENAME"):
+				renamed[w[2]] = true
+			case len(w) >= 3 && strings.EqualFold(w[0]+" "+w[1], "CREATE TABLE"):
+				creates = append(creates, stmt)
+			}
+		}
+	}
+	for _, stmt := range creates {
+		if name := strings.Fields(stripComments(stmt))[2]; !renamed[name] {
+			created = append(created, stmt)
+		}
+	}
+	return added, created
 }
 
 // viewsOnly reports whether a schema file only creates views.

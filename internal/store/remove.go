@@ -97,6 +97,14 @@ func (s *Store) Remove(ctx context.Context, id int64) (rm Removed, err error) {
 		}
 		n, _ := res.RowsAffected()
 		rm.Traces += n
+		if res, err = conn.ExecContext(ctx, "DELETE FROM trace_values WHERE run_id BETWEEN ? AND ?", first, first+configs-1); err != nil {
+			return rm, fileError(s.path, "remove the traces of "+m.name+" from", err)
+		}
+		n, _ = res.RowsAffected()
+		rm.Traces += n
+		if _, err = conn.ExecContext(ctx, "DELETE FROM run_failures WHERE run_id BETWEEN ? AND ?", first, first+configs-1); err != nil {
+			return rm, fileError(s.path, "remove the failures of "+m.name+" from", err)
+		}
 		if res, err = conn.ExecContext(ctx, "DELETE FROM runs WHERE id BETWEEN ? AND ?", first, first+configs-1); err != nil {
 			return rm, fileError(s.path, "remove the runs of "+m.name+" from", err)
 		}
@@ -156,6 +164,7 @@ func keepSharedTraces(ctx context.Context, conn *sql.Conn, members []member) (in
 		"INSERT INTO temp.rm_moved (old, new) SELECT trace_run, min(id) FROM runs WHERE trace_run IS NOT NULL AND " +
 			in("trace_run") + " AND NOT " + in("id") + " GROUP BY trace_run",
 		"UPDATE trace_weights SET run_id = (SELECT new FROM temp.rm_moved WHERE old = trace_weights.run_id) WHERE run_id IN (SELECT old FROM temp.rm_moved)",
+		"UPDATE trace_values SET run_id = (SELECT new FROM temp.rm_moved WHERE old = trace_values.run_id) WHERE run_id IN (SELECT old FROM temp.rm_moved)",
 		"UPDATE runs SET trace_run = NULL WHERE id IN (SELECT new FROM temp.rm_moved)",
 		"UPDATE runs SET trace_run = (SELECT new FROM temp.rm_moved WHERE old = runs.trace_run) WHERE trace_run IN (SELECT old FROM temp.rm_moved)",
 	}

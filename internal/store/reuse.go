@@ -36,15 +36,17 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 	// common case (a new database, or nothing of the same kind) costs
 	// nothing more.
 	var sources []source
-	rows, err := conn.QueryContext(ctx, `SELECT id, first_run_id, file, yaml, fingerprint, refines IS NOT NULL
-		FROM sweeps WHERE method = ? AND trace_every = ? AND id != ? ORDER BY id DESC`,
-		string(spec.Method), spec.Trace.Every, sw.ID)
+	// A program's runs are reused only by sweeps of the same program:
+	// the same argv, and the same bytes of every file it names.
+	rows, err := conn.QueryContext(ctx, `SELECT id, first_run_id, file, yaml, fingerprint, refines IS NOT NULL, coalesce(program_hash, '')
+		FROM sweeps WHERE method = ? AND trace_every = ? AND id != ? AND program_hash IS nullif(?, '') ORDER BY id DESC`,
+		string(spec.Method), spec.Trace.Every, sw.ID, spec.Program.Hash)
 	if err != nil {
 		return 0, fileError(s.path, "read the sweeps of", err)
 	}
 	for rows.Next() {
 		var src source
-		if err := rows.Scan(&src.id, &src.firstRunID, &src.file, &src.yaml, &src.fingerprint, &src.refinement); err != nil {
+		if err := rows.Scan(&src.id, &src.firstRunID, &src.file, &src.yaml, &src.fingerprint, &src.refinement, &src.programHash); err != nil {
 			rows.Close()
 			return 0, fileError(s.path, "read the sweeps of", err)
 		}
@@ -103,6 +105,10 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 			} else {
 				exact = false
 			}
+		case spec.Method == grid.Command:
+			// A program's runs are found only through its sweep file:
+			// its axes are not all columns to look them up by.
+			exact = false
 		default:
 			// A refinement's probes, or a sweep file this binary reads
 			// otherwise than the one that ran it: found by value.
@@ -153,6 +159,7 @@ type source struct {
 	id, firstRunID          int64
 	file, yaml, fingerprint string
 	refinement              bool
+	programHash             string // of a program's sweep
 }
 
 // segment says that the source runs with ids src .. src+n-1 are the
@@ -174,8 +181,14 @@ func segments(spec *grid.Spec, index func(grid.Config) (int64, bool), src source
 	if err != nil {
 		return nil, 0, false
 	}
-	other.Trace = spec.Trace // the same storage: Reuse chose the sources so
+	other.Trace = spec.Trace             // the same storage: Reuse chose the sources so
+	other.Program.Hash = src.programHash // of the files as they were then
 	if other.Fingerprint() != src.fingerprint {
+		return nil, 0, false
+	}
+	if spec.Method == grid.Command && !sameAxisNames(other, spec) {
+		// Config.Params is positional: a program's configs map from one
+		// sweep to another only when their axes are the same, in order.
 		return nil, 0, false
 	}
 	// Only the source configs whose every value is one of spec's are
@@ -230,6 +243,11 @@ func segments(spec *grid.Spec, index func(grid.Config) (int64, bool), src source
 	return segs, planned, true
 }
 
+// sameAxisNames reports whether a and b have the same axes, in order.
+func sameAxisNames(a, b *grid.Spec) bool {
+	return slices.EqualFunc(a.Axes, b.Axes, func(x, y grid.Axis) bool { return x.Name == y.Name })
+}
+
 // segmentsPerStatement bounds the JSON text of one copy statement.
 const segmentsPerStatement = 10_000
 
@@ -254,13 +272,13 @@ func copySegments(ctx context.Context, conn *sql.Conn, sw *Sweep, spec *grid.Spe
 				SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?4))
 			INSERT INTO main.runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-				predicted_verdict, predicted_steps, trace_run)
+				predicted_verdict, predicted_steps, trace_run, params)
 			SELECT ?1 + seg.dst + (r.id - seg.src), ?2, seg.dst + (r.id - seg.src), r.method, r.alpha, r.step_amount,
 				r.input, r.goal, r.weight, r.iterations, r.tolerance, r.divergence, r.verdict, r.steps,
 				r.final_weight, r.final_error, r.predicted_verdict, r.predicted_steps,
-				CASE WHEN ?3 > 0 THEN coalesce(r.trace_run, r.id) END
+				CASE WHEN ?3 > 0 THEN coalesce(r.trace_run, r.id) END, r.params
 			FROM seg CROSS JOIN reuse_src.runs r ON r.id BETWEEN seg.src AND seg.src + seg.n - 1
-			WHERE true
+			WHERE r.verdict != 'failed' -- a failure may be the machine's (a timeout): run it again
 			ON CONFLICT (id) DO NOTHING`, sw.FirstRunID, sw.ID, spec.Trace.Every, string(text))
 		if err != nil {
 			return n, err

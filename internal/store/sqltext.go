@@ -85,3 +85,39 @@ func leadingWords(text string, n int) string {
 	}
 	return strings.Join(words, " ")
 }
+
+// stripComments returns the SQL text without its comments (each replaced
+// by a space), leaving quoted text as it is.
+func stripComments(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '-' && strings.HasPrefix(text[i:], "--"):
+			end := strings.IndexByte(text[i:], '\n')
+			if end < 0 {
+				return b.String()
+			}
+			i += end - 1
+			b.WriteByte(' ')
+		case c == '/' && strings.HasPrefix(text[i:], "/*"):
+			end := strings.Index(text[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			i += end + 3
+			b.WriteByte(' ')
+		case c == '\'' || c == '"' || c == '`':
+			end := strings.IndexByte(text[i+1:], c)
+			if end < 0 {
+				b.WriteString(text[i:])
+				return b.String()
+			}
+			b.WriteString(text[i : i+end+2])
+			i += end + 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestCountStatements(t *testing.T) {
 	for _, tt := range []struct {
@@ -25,5 +29,40 @@ func TestCountStatements(t *testing.T) {
 		if got := countStatements(tt.text); got != tt.want {
 			t.Errorf("countStatements(%q) = %d, want %d", tt.text, got, tt.want)
 		}
+	}
+}
+
+func TestStripComments(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"ALTER TABLE runs ADD COLUMN params TEXT; -- a comment", "ALTER TABLE runs ADD COLUMN params TEXT; "},
+		{"a /* b */ c", "a   c"},
+		{"'--not a comment' x", "'--not a comment' x"},
+		{`"/*" y`, `"/*" y`},
+		{"'unclosed", "'unclosed"},
+		{"x -- to the end", "x "},
+		{"a -- one\nb", "a  \nb"},
+	} {
+		if got := stripComments(tt.in); got != tt.want {
+			t.Errorf("stripComments(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A reader of a database of schema 5 reads the columns and tables the
+// schemas after it add: the columns through views, the tables empty.
+func TestNewerTables(t *testing.T) {
+	added, created := newerTables(5)
+	if got := added["sweeps"]; !slices.Equal(got, []string{"sweep_version", "host", "git_commit", "command", "rate_axis", "program_hash"}) {
+		t.Errorf("sweeps gains %v", got)
+	}
+	if got := added["runs"]; !slices.Equal(got, []string{"trace_run", "params"}) {
+		t.Errorf("runs gains %v", got)
+	}
+	var names []string
+	for _, stmt := range created {
+		names = append(names, strings.Fields(stripComments(stmt))[2])
+	}
+	if !slices.Equal(names, []string{"trace_values", "run_failures"}) {
+		t.Errorf("created %v, want trace_values and run_failures (boundaries_v6 is renamed)", names)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -338,6 +339,85 @@ type migration struct {
 	read string
 }
 
+// schemaEdits are the changes of a schema version that its SQL file cannot
+// make: they run in its transaction, before the file.
+var schemaEdits = map[int]func(context.Context, *sql.Conn) error{7: admitPrograms}
+
+// constraintEdits are the constraints 0007_programs.sql relaxes, as text
+// of the tables' definitions: sweeps.method admits command, and a
+// program's run may lack input, goal and weight.
+var constraintEdits = []struct{ table, old, new string }{
+	{"sweeps", "CHECK (method IN ('gradient_descent', 'hot_cold'))", "CHECK (method IN ('gradient_descent', 'hot_cold', 'command'))"},
+	{"runs", "input             REAL    NOT NULL,", "input             REAL,            "},
+	{"runs", "goal              REAL    NOT NULL,", "goal              REAL,            "},
+	{"runs", "weight            REAL    NOT NULL,", "weight            REAL,            "},
+}
+
+// admitPrograms relaxes constraintEdits by rewriting the tables'
+// definitions in sqlite_schema, SQLite's documented procedure for dropping
+// a NOT NULL or changing a CHECK (lang_altertable.html, "Making Other
+// Kinds Of Table Schema Changes"): no row is copied, which on a database
+// of millions of runs would take a while, and the stored rows satisfy the
+// looser constraints already. Every edit must apply, or the migration
+// fails and is rolled back.
+func admitPrograms(ctx context.Context, conn *sql.Conn) error {
+	var version int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&version); err != nil {
+		return err
+	}
+	return editSchema(ctx, conn, version, func(text map[string]string) error {
+		for _, e := range constraintEdits {
+			if !strings.Contains(text[e.table], e.old) {
+				return fmt.Errorf("the definition of table %s lacks %q", e.table, e.old)
+			}
+			text[e.table] = strings.Replace(text[e.table], e.old, e.new, 1)
+		}
+		return nil
+	})
+}
+
+// editSchema rewrites the definitions of tables in sqlite_schema with
+// edit, which gets them by table name, and moves schema_version past
+// version so that every connection reads them anew.
+func editSchema(ctx context.Context, conn *sql.Conn, version int64, edit func(map[string]string) error) (err error) {
+	text := map[string]string{}
+	rows, err := conn.QueryContext(ctx, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return err
+		}
+		text[name] = def
+	}
+	rows.Close()
+	before := maps.Clone(text)
+	if err := edit(text); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA writable_schema = ON"); err != nil {
+		return err
+	}
+	defer func() {
+		if _, offErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA writable_schema = OFF"); err == nil {
+			err = offErr
+		}
+	}()
+	for name, def := range text {
+		if def == before[name] {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", def, name); err != nil {
+			return err
+		}
+	}
+	_, err = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA schema_version = %d", version+1))
+	return err
+}
+
 func migrations() []migration {
 	entries, err := fs.ReadDir(schemaFS, "schema")
 	if err != nil {
@@ -469,6 +549,11 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (err err
 	if version >= m.version {
 		_, err := conn.ExecContext(ctx, "COMMIT")
 		return err
+	}
+	if edit := schemaEdits[m.version]; edit != nil {
+		if err := edit(ctx, conn); err != nil {
+			return err
+		}
 	}
 	if _, err := conn.ExecContext(ctx, m.sql); err != nil {
 		return err

@@ -77,15 +77,16 @@ func (s *Store) StartSweepBy(ctx context.Context, spec *grid.Spec, file, shard s
 	// runs under SQLite's write lock, so two processes never take the same.
 	err := s.startSweep(ctx, sw, `
 		INSERT INTO sweeps (name, fingerprint, method, file, yaml, configs, first_run_id, trace_every, shard, started_at, status,
-			sweep_version, host, git_commit, command)
-		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, nullif(?, ''), ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), nullif(?, ''))
+			sweep_version, host, git_commit, command, rate_axis, program_hash)
+		VALUES (?, ?, ?, ?, ?, ?, `+nextRunID+`, ?, nullif(?, ''), ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), nullif(?, ''),
+			nullif(?, ''), nullif(?, ''))
 		ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, finished_at = NULL, shard = excluded.shard,
 			sweep_version = coalesce(sweep_version, excluded.sweep_version), host = coalesce(host, excluded.host),
 			git_commit = coalesce(git_commit, excluded.git_commit), command = coalesce(command, excluded.command)
 		RETURNING id, first_run_id`,
 		spec.Name, spec.Fingerprint(), string(spec.Method), file, string(spec.Source), sw.Configs,
 		spec.Trace.Every, shard, now(), StatusRunning,
-		prov.SweepVersion, prov.Host, prov.GitCommit, prov.Command,
+		prov.SweepVersion, prov.Host, prov.GitCommit, prov.Command, programRate(spec), spec.Program.Hash,
 	)
 	if err != nil {
 		return nil, fileError(s.path, "record the sweep in", err)
@@ -94,6 +95,15 @@ func (s *Store) StartSweepBy(ctx context.Context, spec *grid.Spec, file, shard s
 		return nil, err
 	}
 	return sw, nil
+}
+
+// programRate is sweeps.rate_axis: the rate axis of a program's sweep, ""
+// (NULL) for the built-in rules, whose method names it.
+func programRate(spec *grid.Spec) string {
+	if spec.Method == grid.Command {
+		return spec.RateAxis()
+	}
+	return ""
 }
 
 // startSweep runs insert, which records a sweep as running and returns its

@@ -37,15 +37,28 @@ type Record struct {
 	Steps       int                // trace rows the run had, stored or not
 	FinalWeight float64
 	FinalError  float64
-	// Weights is the stored trace as trace_weights.weights holds it, or
-	// "" when the sweep keeps no trace. A Record made by a Sender lends
-	// the memory of Weights from its queue: once the writer has inserted
-	// the record, Weights is "" and the memory holds another run's trace.
+	// Weights is the stored trace as trace_weights.weights holds it (for
+	// a program, as trace_values.rows does), or "" when the sweep keeps no
+	// trace. A Record made by a Sender lends the memory of Weights from
+	// its queue: once the writer has inserted the record, Weights is ""
+	// and the memory holds another run's trace.
 	Weights string
+	// Params is runs.params of a program's run: its axes that have no
+	// column, as a JSON object; "" for the built-in rules.
+	Params string
+	// Failure says why a program's run failed (verdict failed); nil for
+	// any other.
+	Failure *Failure
 
 	room  int64  // what the record holds of its queue's budget
 	lent  []byte // the memory of Weights, when lent by queue
 	queue *Queue
+}
+
+// Failure is why a program's run failed, as run_failures holds it.
+type Failure struct {
+	Reason string // "exit status 3", "signal: killed", "timeout after 30s", "protocol: ..."
+	Stderr string // the last lines the program wrote to stderr
 }
 
 // giveBack gives the memory of Weights back to the queue it was lent by,
@@ -594,11 +607,12 @@ type writer struct {
 	constants string
 	constOf   *grid.Config
 
-	runStmts   map[int]stmt // by runs per statement
-	traceStmts map[int]stmt // by traces per statement
-	batch      []*Record    // runs waiting for the next INSERT
-	batchBytes int          // the trace text of batch
-	args       []driver.NamedValue
+	runStmts    map[int]stmt // by runs per statement
+	traceStmts  map[int]stmt // by traces per statement
+	failureStmt stmt         // inserts one failure, once prepared
+	batch       []*Record    // runs waiting for the next INSERT
+	batchBytes  int          // the trace text of batch
+	args        []driver.NamedValue
 
 	inTx         bool
 	txStart      time.Time
@@ -620,6 +634,9 @@ func (w *writer) closeStmts() {
 		for _, st := range m {
 			st.Close()
 		}
+	}
+	if w.failureStmt != nil {
+		w.failureStmt.Close()
 	}
 }
 
@@ -646,9 +663,12 @@ func (w *writer) runStmt(ctx context.Context, n int) (stmt, error) {
 	if st, ok := w.runStmts[n]; ok {
 		return st, nil
 	}
-	rate := "alpha"
-	if w.constOf.Method == grid.HotCold {
+	rate, params, param := "alpha", "", ""
+	switch w.constOf.Method {
+	case grid.HotCold:
 		rate = "step_amount"
+	case grid.Command:
+		params, param = ", params", ", ?"
 	}
 	// Per run: sweep_id and method are constants; id, config_index, the
 	// rate, input, goal, weight, the limits (which may be axes), verdict,
@@ -657,11 +677,11 @@ func (w *writer) runStmt(ctx context.Context, n int) (stmt, error) {
 	// sweep) has the same id and is skipped.
 	// Verdicts are bound as numbers and named in SQL: binding a text costs
 	// the driver an allocation and a copy, a number does not.
-	row := "(" + w.constants + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " + verdictName + ", ?, ?, ?, " + verdictName + ", ?)"
+	row := "(" + w.constants + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " + verdictName + ", ?, ?, ?, " + verdictName + ", ?" + param + ")"
 	st, err := w.prepare(ctx, `
 		INSERT INTO runs (sweep_id, method,
 			id, config_index, `+rate+`, input, goal, weight, iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-			predicted_verdict, predicted_steps)
+			predicted_verdict, predicted_steps`+params+`)
 		VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+`
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
@@ -678,8 +698,12 @@ func (w *writer) traceStmt(ctx context.Context, n int) (stmt, error) {
 	}
 	// A trace whose run was stored already is stored already too: the two
 	// are always written in one transaction.
+	table := "trace_weights (run_id, weights)"
+	if w.constOf.Method == grid.Command {
+		table = "trace_values (run_id, rows)"
+	}
 	st, err := w.prepare(ctx,
-		"INSERT INTO trace_weights (run_id, weights) VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")+
+		"INSERT INTO "+table+" VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")+
 			" ON CONFLICT (run_id) DO NOTHING")
 	if err != nil {
 		return nil, err
@@ -736,6 +760,33 @@ func (w *writer) write(ctx context.Context, rec *Record) error {
 	return nil
 }
 
+// failures stores why the failed runs of the batch failed, one statement
+// per run: failures are few, and a program's run costs far more than its
+// statement. A failure of a run stored already is stored already too.
+func (w *writer) failures(ctx context.Context) error {
+	for _, rec := range w.batch {
+		if rec.Failure == nil {
+			continue
+		}
+		if w.failureStmt == nil {
+			st, err := w.prepare(ctx, "INSERT INTO run_failures (run_id, reason, stderr) VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")
+			if err != nil {
+				return err
+			}
+			w.failureStmt = st
+		}
+		args := []driver.NamedValue{
+			{Ordinal: 1, Value: w.sweep.FirstRunID + rec.Config.Index},
+			{Ordinal: 2, Value: rec.Failure.Reason},
+			{Ordinal: 3, Value: rec.Failure.Stderr},
+		}
+		if _, err := w.failureStmt.ExecContext(ctx, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // verdictName is the SQL that names the verdict bound as its number.
 var verdictName = func() string {
 	var b strings.Builder
@@ -779,8 +830,18 @@ func (w *writer) flush(ctx context.Context) error {
 			w.arg(nil)
 			w.arg(nil)
 		}
+		if c.Method == grid.Command {
+			if rec.Params != "" {
+				w.arg(rec.Params)
+			} else {
+				w.arg(nil)
+			}
+		}
 	}
 	if _, err := st.ExecContext(ctx, w.args); err != nil {
+		return err
+	}
+	if err := w.failures(ctx); err != nil {
 		return err
 	}
 	w.args = w.args[:0]

@@ -1,18 +1,10 @@
 -- What a reader of a database older than schema 0006 sees in place of the
--- tables that schema changes: temporary views of the same names, with the
+-- table that schema rebuilds: a temporary view of the same name, with the
 -- new columns, which the schema's views (and people's queries) read as
--- they read the tables of a newer database. Reading never writes, so the
--- tables themselves change when a writing command next opens the file.
-
--- Sweeps stored before recorded no provenance.
-CREATE TEMP VIEW sweeps AS
-SELECT *, NULL AS sweep_version, NULL AS host, NULL AS git_commit, NULL AS command
-FROM main.sweeps;
-
--- Runs stored before share no traces.
-CREATE TEMP VIEW runs AS
-SELECT *, NULL AS trace_run
-FROM main.runs;
+-- they read the table of a newer database. Reading never writes, so the
+-- table itself changes when a writing command next opens the file. (The
+-- columns the schema adds to sweeps and runs are read as NULL through
+-- views that Reader.tempViews makes for every newer schema alike.)
 
 -- Edges found before are for the one set of limits of their sweep. Only
 -- the columns every older schema has are read (n came with 0003; the
