@@ -73,6 +73,12 @@ grid:
 	if !math.IsNaN(c.Input) || !math.IsNaN(c.Goal) || !math.IsNaN(c.Weight) {
 		t.Errorf("input, goal, weight = %v, %v, %v; want NaN (no such axes)", c.Input, c.Goal, c.Weight)
 	}
+	if got := spec.ParamNames(); !slices.Equal(got, []string{"lr", "momentum", "iterations", "tolerance", "divergence"}) {
+		t.Errorf("ParamNames = %v", got)
+	}
+	if got := spec.Params(c); !slices.Equal(got, []float64{1, 0.9, 100, DefaultTolerance, DefaultDivergence}) {
+		t.Errorf("Params(Config(5)) = %v", got)
+	}
 	index := spec.Indexer()
 	for i := range spec.Len() {
 		if got, ok := index(spec.Config(i)); !ok || got != i {
@@ -110,30 +116,6 @@ func TestCommandFingerprint(t *testing.T) {
 	}
 }
 
-func TestPlaceholders(t *testing.T) {
-	for _, tt := range []struct {
-		arg  string
-		want []string
-		err  string
-	}{
-		{"--alpha={alpha}", []string{"alpha"}, ""},
-		{"{a}{b_2}", []string{"a", "b_2"}, ""},
-		{"{{literal}}", nil, ""},
-		{"{{{alpha}}}", []string{"alpha"}, ""},
-		{"plain", nil, ""},
-		{"{alpha", nil, `a lone "{" (write {{ for a literal brace)`},
-		{"x}", nil, `a lone "}" (write }} for a literal brace)`},
-	} {
-		got, err := Placeholders(tt.arg)
-		switch {
-		case tt.err != "" && (err == nil || err.Error() != tt.err):
-			t.Errorf("Placeholders(%q) error %v, want %q", tt.arg, err, tt.err)
-		case tt.err == "" && (err != nil || !slices.Equal(got, tt.want)):
-			t.Errorf("Placeholders(%q) = %q, %v; want %q", tt.arg, got, err, tt.want)
-		}
-	}
-}
-
 func TestCommandParseErrors(t *testing.T) {
 	const ok = "method: command\ncommand: [prog, \"{alpha}\"]\nrate: alpha\ngrid:\n  alpha: [1, 0.1]\n"
 	for _, tt := range []struct {
@@ -147,10 +129,12 @@ func TestCommandParseErrors(t *testing.T) {
 		{"rate not positive", strings.Replace(ok, "[1, 0.1]", "[1, 0]", 1), "test.yaml:5:14: alpha: 0 is not positive", "learning step"},
 		{"command not a list", strings.Replace(ok, "[prog, \"{alpha}\"]", "prog --alpha", 1), "test.yaml:2:10: command: want a non-empty list, got the text \"prog --alpha\"", "without a shell"},
 		{"empty command", strings.Replace(ok, "[prog, \"{alpha}\"]", "[]", 1), "test.yaml:2:10: command: want a non-empty list, got a list", "without a shell"},
-		{"empty program", strings.Replace(ok, "[prog, \"{alpha}\"]", "[\"\", x]", 1), "test.yaml:2:11: command[1]: the program is empty", "without a shell"},
+		{"empty program", strings.Replace(ok, "[prog, \"{alpha}\"]", "[\"\", x]", 1), "test.yaml:2:11: command[1]: the program name is empty", ""},
+		{"NUL byte", strings.Replace(ok, "{alpha}", "a\\0b", 1), "test.yaml:2:17: command[2]: has a NUL byte, which no argument can hold", ""},
 		{"nested list", strings.Replace(ok, "[prog, \"{alpha}\"]", "[prog, [a]]", 1), "test.yaml:2:17: command[2]: want a text, got a list", "without a shell"},
-		{"unknown placeholder", strings.Replace(ok, "{alpha}", "{alhpa}", 1), "test.yaml:2:10: command[2]: {alhpa} names no axis or limit", "did you mean {alpha}?"},
-		{"lone brace", strings.Replace(ok, "{alpha}", "{alpha", 1), `test.yaml:2:10: command[2]: a lone "{" (write {{ for a literal brace)`, "literal braces"},
+		{"unknown placeholder", strings.Replace(ok, "{alpha}", "{alhpa}", 1), "test.yaml:2:17: command[2]: {alhpa} names no parameter", "did you mean {alpha}? the names are the grid's axes and the limits: alpha, iterations, tolerance, divergence"},
+		{"lone brace", strings.Replace(ok, "{alpha}", "{alpha", 1), `test.yaml:2:17: command[2]: has a { that is not closed`, "{{ for a literal {"},
+		{"lone closing brace", strings.Replace(ok, "{alpha}", "x}", 1), `test.yaml:2:17: command[2]: has a single }`, "}} for a literal }"},
 		{"bad axis name", ok + "  Momentum: [0, 1]\n", `test.yaml:6:3: grid: axis name "Momentum" is not a plain lower-case name`, "SWEEP_NAME"},
 		{"axis twice", ok + "  beta: 1\n  beta: 2\n", `test.yaml:7:3: grid: axis "beta" given twice`, "once"},
 		{"bad timeout", ok + "timeout: soon\n", `test.yaml:6:10: timeout: want a positive duration such as 30s, got "soon"`, "30s, 5m"},

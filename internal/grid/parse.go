@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"sweep/internal/command/argv"
 )
 
 var (
@@ -53,6 +55,8 @@ type parser struct {
 	// rate is the rate axis of a method: command sweep, whose values must
 	// be positive as alpha's are; "" for the built-in rules.
 	rate string
+	// argNodes are where each element of command: is written.
+	argNodes []*yaml.Node
 }
 
 func (p *parser) fail(n *yaml.Node, hint, format string, args ...any) {
@@ -136,7 +140,7 @@ func (p *parser) parse(data []byte) *Spec {
 		Trace:  TraceAll,
 	}
 	var methodNode, gridKey, gridNode, expectNode, rateNode *yaml.Node
-	limitNodes := map[string]*yaml.Node{} // the limits given at the top level
+	limitNodes := map[string]*yaml.Node{}   // the limits given at the top level
 	commandNodes := map[string]*yaml.Node{} // the fields of method: command given
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
 		switch key.Value {
@@ -521,18 +525,12 @@ func (p *parser) argv(n *yaml.Node) []string {
 	var argv []string
 	for i, item := range n.Content {
 		item = resolve(item)
-		switch {
-		case item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null":
+		if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
 			p.fail(item, hint, "command[%d]: want a text, got %s", i+1, describe(item))
-			return nil
-		case strings.IndexByte(item.Value, 0) >= 0:
-			p.fail(item, "an argument cannot hold a NUL byte", "command[%d]: holds a NUL byte", i+1)
-			return nil
-		case i == 0 && item.Value == "":
-			p.fail(item, hint, "command[1]: the program is empty")
 			return nil
 		}
 		argv = append(argv, item.Value)
+		p.argNodes = append(p.argNodes, item)
 	}
 	return argv
 }
@@ -607,53 +605,23 @@ func (p *parser) programGrid(key, n *yaml.Node, rate string) []Axis {
 	return slices.Concat(axes[at:at+1], axes[:at], axes[at+1:])
 }
 
-// placeholderRE finds the {name} placeholders of an argument ({{ and }}
-// are literal braces).
-var placeholderRE = regexp.MustCompile(`\{\{|\}\}|\{[^{}]*\}|[{}]`)
-
-// Placeholders returns the names that the {name} placeholders of arg
-// stand for, or an error for a brace that is not part of one ({{ and }}
-// write a literal brace).
-func Placeholders(arg string) ([]string, error) {
-	var names []string
-	for _, m := range placeholderRE.FindAllString(arg, -1) {
-		switch {
-		case m == "{{" || m == "}}":
-		case len(m) == 1:
-			return nil, fmt.Errorf("a lone %q (write %s%s for a literal brace)", m, m, m)
-		default:
-			names = append(names, m[1:len(m)-1])
-		}
-	}
-	return names, nil
-}
-
-// placeholders checks that every {name} of the command names an axis or
-// a limit of the sweep.
+// placeholders checks the command as package argv will fill it in: every
+// {name} names an axis or a limit of the sweep, {{ and }} are literal
+// braces, no element holds a NUL byte, and the program is not empty.
 func (p *parser) placeholders(spec *Spec) {
-	if spec.Method != Command || spec.Axes == nil {
+	if spec.Method != Command || spec.Axes == nil || len(spec.Program.Argv) == 0 {
 		return
 	}
-	known := slices.Clone(limitNames)
-	for _, a := range spec.Axes {
-		if !isLimit(a.Name) {
-			known = append(known, a.Name)
-		}
+	_, err := argv.Parse(spec.Program.Argv, spec.ParamNames())
+	var e *argv.Error
+	if !errors.As(err, &e) {
+		return
 	}
-	at := &yaml.Node{Line: spec.Program.Line, Column: spec.Program.Col}
-	for i, arg := range spec.Program.Argv {
-		names, err := Placeholders(arg)
-		if err != nil {
-			p.fail(at, "{name} stands for the value of an axis or limit; {{ and }} write literal braces", "command[%d]: %v", i+1, err)
-			continue
-		}
-		for _, name := range names {
-			if !slices.Contains(known, name) {
-				p.fail(at, p.suggestName(name, known, "the names are the grid's axes and the limits: "+strings.Join(known, ", ")),
-					"command[%d]: {%s} names no axis or limit", i+1, name)
-			}
-		}
+	hint := e.Hint
+	if name, ok := strings.CutSuffix(strings.TrimPrefix(e.Msg, "{"), "} names no parameter"); ok {
+		hint = p.suggestName(name, spec.ParamNames(), "the names are the grid's axes and the limits: "+strings.Join(spec.ParamNames(), ", "))
 	}
+	p.fail(p.argNodes[e.Arg], hint, "command[%d]: %s", e.Arg+1, e.Msg)
 }
 
 // suggestName is suggest for a name that is not a node of its own.

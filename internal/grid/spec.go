@@ -223,6 +223,34 @@ type Config struct {
 	Params []float64
 }
 
+// ParamNames returns the names a program's {placeholders} and
+// SWEEP_ variables may use: its axes, then the limits that are not axes.
+// Params returns their values for a config, in the same order.
+func (s *Spec) ParamNames() []string {
+	var names []string
+	for _, a := range s.Axes {
+		names = append(names, a.Name)
+	}
+	for _, l := range limitNames {
+		if !slices.Contains(names, l) {
+			names = append(names, l)
+		}
+	}
+	return names
+}
+
+// Params returns the values of ParamNames for config c of a program's
+// sweep.
+func (s *Spec) Params(c Config) []float64 {
+	out := slices.Clone(c.Params)
+	for _, l := range limitNames {
+		if !slices.ContainsFunc(s.Axes, func(a Axis) bool { return a.Name == l }) {
+			out = append(out, c.Limits.get(l))
+		}
+	}
+	return out
+}
+
 // RateAxis returns the name of the sweep's rate axis, its first: alpha or
 // step_amount for the built-in rules, the axis rate: names for a command.
 func (s *Spec) RateAxis() string {
