@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"sweep/internal/command"
 	"sweep/internal/expect"
 	"sweep/internal/grid"
 	"sweep/internal/provenance"
@@ -103,12 +104,18 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := validateExpectations(ctx, file, spec); err != nil {
 		return report(stderr, err)
 	}
+	var prog command.Program
+	if spec.Method == grid.Command {
+		if prog, err = program(file, spec); err != nil {
+			return report(stderr, err)
+		}
+	}
 	st, err := store.Open(ctx, *dbPath)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer st.Close()
-	return execute(ctx, st, spec, file, outputs{jobs: *jobs, shard: part, junit: *junit, json: *jsonOut}, stdout, stderr)
+	return execute(ctx, st, spec, file, outputs{prog: prog, jobs: *jobs, shard: part, junit: *junit, json: *jsonOut}, stdout, stderr)
 }
 
 // validateExpectations refuses, before anything runs or any file is
@@ -152,6 +159,7 @@ func pickShard(flagValue string, shards int) (shard.Shard, error) {
 // outputs are the options of sweep run that say how to run and what to
 // write besides the summary.
 type outputs struct {
+	prog  command.Program // what a sweep of method command runs
 	jobs  int
 	shard shard.Shard
 	junit string // JUnit XML of the expectations, when not ""
@@ -216,7 +224,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		}
 	}
 	bar := newProgress(stderr, spec.Name, remaining)
-	written, counts, err := pipeline(ctx, st, sw, todo, spec.Trace, out.jobs, bar.update)
+	written, counts, err := pipeline(ctx, st, sw, todo, spec, out.prog, out.jobs, bar.update)
 	elapsed := time.Since(start)
 	bar.finish()
 
@@ -341,7 +349,9 @@ func checkExpectations(ctx context.Context, db string, sweepID int64, sum summar
 // results, and returns how many runs it stored and their verdict counts per
 // learning rate. Cancelling ctx stops the workers; what they finished is
 // still committed.
-func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs iter.Seq[grid.Config], storage grid.TraceStorage, jobs int, progress func(int64)) (int64, *tally, error) {
+func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs iter.Seq[grid.Config], spec *grid.Spec, prog command.Program,
+	jobs int, progress func(int64)) (int64, *tally, error) {
+	storage := spec.Trace
 	// Each worker encodes its runs' traces as it trains them, keeping the
 	// one writer free to write, and hands them over through a queue that
 	// holds at most store.QueueBytes: memory stays the same whatever the
@@ -350,6 +360,9 @@ func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs ite
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer q.Close()
+		if spec.Method == grid.Command {
+			return runPrograms(gctx, prog, spec, configs, jobs, q)
+		}
 		return runner.Sweep(gctx, configs, jobs, storage.Every, func() runner.Sink { return q.Sender(storage) })
 	})
 	var written int64

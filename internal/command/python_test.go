@@ -48,7 +48,7 @@ func pythonProgram(t *testing.T, square, form string) Program {
 }
 
 func gdParams(c grid.Config) []Param {
-	return []Param{{"alpha", c.Rate}, {"input", c.Input}, {"goal", c.Goal}, {"weight", c.Weight}}
+	return []Param{{Name: "alpha", Value: c.Rate}, {Name: "input", Value: c.Input}, {Name: "goal", Value: c.Goal}, {Name: "weight", Value: c.Weight}}
 }
 
 // The lesson's Python loop, run by sweep, gives the built-in loop's rows

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,9 @@ const DefaultGrace = 2 * time.Second
 type Param struct {
 	Name  string
 	Value float64
+	// Integer writes the value as a whole number (1000, not 1000.0): a
+	// count, such as iterations, that a program reads with int().
+	Integer bool
 }
 
 // Outcome is what one run of a program came to.
@@ -148,8 +153,13 @@ func (p Program) expand(params []Param) (args, env []string, err error) {
 			return nil, nil, fmt.Errorf("command: parameter %s given twice", pm.Name)
 		}
 		names[i] = pm.Name
-		if values[i], err = argv.Format(pm.Value); err != nil {
-			return nil, nil, fmt.Errorf("command: parameter %s: %w", pm.Name, err)
+		switch {
+		case pm.Integer && pm.Value == math.Trunc(pm.Value) && math.Abs(pm.Value) < 1<<53:
+			values[i] = strconv.FormatInt(int64(pm.Value), 10)
+		default:
+			if values[i], err = argv.Format(pm.Value); err != nil {
+				return nil, nil, fmt.Errorf("command: parameter %s: %w", pm.Name, err)
+			}
 		}
 		env = append(env, "SWEEP_"+strings.ToUpper(pm.Name)+"="+values[i])
 	}

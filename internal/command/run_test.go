@@ -506,8 +506,8 @@ func TestRunParams(t *testing.T) {
 	dump := filepath.Join(t.TempDir(), "dump")
 	p := Program{Argv: []string{exe, `out:{{"error": 1}}`, "dump:" + dump,
 		"--alpha={alpha}", "{input}", "{{x}}", "w={weight}{goal}", "{tiny}", "{huge}", "{big}", "{ten}", "{small}", "{e22}"}}
-	params := []Param{{"alpha", 1}, {"input", 1e-05}, {"weight", 1e16}, {"goal", math.Copysign(0, -1)}, {"tiny", 5e-324},
-		{"huge", 1.7976931348623157e308}, {"big", 123456789012345680}, {"ten", 10}, {"small", 0.0001}, {"e22", 1e22}}
+	params := []Param{{Name: "alpha", Value: 1}, {Name: "input", Value: 1e-05}, {Name: "weight", Value: 1e16}, {Name: "goal", Value: math.Copysign(0, -1)}, {Name: "tiny", Value: 5e-324},
+		{Name: "huge", Value: 1.7976931348623157e308}, {Name: "big", Value: 123456789012345680}, {Name: "ten", Value: 10}, {Name: "small", Value: 0.0001}, {Name: "e22", Value: 1e22}}
 	r := mustRun(t, p, testLimits, 1, params...)
 	checkNoZombies(t)
 	checkOutcome(t, r.Outcome, runner.Unfinished, 1, "")
@@ -553,12 +553,12 @@ SWEEP_WEIGHT=1e+16
 // Run refuses parameters that do not fit the argv: the parser's job.
 func TestRunBadParams(t *testing.T) {
 	p := Program{Argv: []string{exe, "{alpha}"}}
-	for _, params := range [][]Param{nil, {{"input", 1}}, {{"alpha", math.Inf(1)}}, {{"alpha", 1}, {"alpha", 2}}} {
+	for _, params := range [][]Param{nil, {{Name: "input", Value: 1}}, {{Name: "alpha", Value: math.Inf(1)}}, {{Name: "alpha", Value: 1}, {Name: "alpha", Value: 2}}} {
 		if _, err := p.Run(context.Background(), params, testLimits, 1, nil); err == nil {
 			t.Errorf("Run with %v: no error", params)
 		}
 	}
-	if _, err := p.Run(context.Background(), []Param{{"alpha", 1}}, testLimits, -1, nil); err == nil {
+	if _, err := p.Run(context.Background(), []Param{{Name: "alpha", Value: 1}}, testLimits, -1, nil); err == nil {
 		t.Errorf("Run keeping every -1 rows: no error")
 	}
 }
