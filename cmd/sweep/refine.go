@@ -73,6 +73,10 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return report(stderr, err)
 	}
+	if len(spec.Joint) > 0 {
+		return report(stderr, usageError{msg: fmt.Sprintf("sweep %s draws %s together with %s: no two of its configs differ in the rate alone, which refine bisects", g.Name, spec.Joint[0].Name, spec.RateAxis()),
+			hint: fmt.Sprintf("sample only %s (give the other axes as lists) to refine", spec.RateAxis())})
+	}
 	spec.Trace = grid.TraceStorage{Every: g.TraceEvery} // as the sweep ran, its --trace and all
 	if storage != nil {
 		spec.Trace = *storage

@@ -163,3 +163,122 @@ func TestCommandParseErrors(t *testing.T) {
 		t.Errorf("expectation = %+v", e)
 	}
 }
+
+// A continuous range with sample: draws N quasi-random points, the same
+// for the same seed; one such axis is an axis of N values, in the
+// direction of its range; several are drawn together, as points, tied to
+// the rate (Spec.Joint).
+func TestSample(t *testing.T) {
+	const one = `method: command
+command: [prog, "{alpha}", "{input}"]
+rate: alpha
+sample: {n: 200, seed: 7}
+grid:
+  alpha: {from: 10, to: 0.0001, scale: log}
+  input: [0.5, 2]
+`
+	spec := mustParse(t, one)
+	alpha := spec.Axes[0].Values
+	if len(alpha) != 200 || spec.Len() != 400 || len(spec.Joint) != 0 {
+		t.Fatalf("%d alphas, %d configs, %d joint axes; want 200, 400, 0", len(alpha), spec.Len(), len(spec.Joint))
+	}
+	// Descending from 10 to 0.0001, as the range runs; evenly spread: each
+	// of the 5 decades holds about a fifth of the points.
+	perDecade := make([]int, 5)
+	for i, a := range alpha {
+		if a > 10 || a < 0.0001 || i > 0 && a >= alpha[i-1] {
+			t.Fatalf("alpha[%d] = %v (before it %v): want 10 >= alpha >= 0.0001, descending", i, a, alpha[max(i-1, 0)])
+		}
+		perDecade[min(int(-math.Log10(a/10)), 4)]++
+	}
+	for d, n := range perDecade {
+		if n < 37 || n > 43 {
+			t.Errorf("decade %d holds %d of 200 points, want about 40: %v", d, n, perDecade)
+		}
+	}
+	if again := mustParse(t, one); !slices.Equal(again.Axes[0].Values, alpha) || again.Fingerprint() != spec.Fingerprint() {
+		t.Error("the same file drew other points")
+	}
+	other := mustParse(t, strings.Replace(one, "seed: 7", "seed: 8", 1))
+	if slices.Equal(other.Axes[0].Values, alpha) || other.Fingerprint() == spec.Fingerprint() {
+		t.Error("another seed drew the same points")
+	}
+
+	joint := mustParse(t, `method: command
+command: [prog, "{alpha}", "{momentum}"]
+rate: alpha
+sample: {n: 64, seed: 1}
+grid:
+  momentum: {from: 0, to: 0.99, scale: linear}
+  alpha: {from: 0.001, to: 1, scale: log}
+  input: [0.5, 2]
+`)
+	if len(joint.Axes) != 2 || joint.Axes[0].Name != "alpha" || len(joint.Joint) != 1 || joint.Joint[0].Name != "momentum" || joint.Len() != 128 {
+		t.Fatalf("axes %v, joint %v, %d configs", joint.Axes, joint.Joint, joint.Len())
+	}
+	a, m := joint.Axes[0].Values, joint.Joint[0].Values
+	if !slices.IsSorted(a) {
+		t.Error("the points are not in the order of the rate, from 0.001 up")
+	}
+	// Both coordinates spread over their range: each half of the momentum
+	// range holds about half of the points.
+	low := 0
+	for _, v := range m {
+		if v < 0 || v > 0.99 {
+			t.Fatalf("momentum %v outside [0, 0.99]", v)
+		}
+		if v < 0.495 {
+			low++
+		}
+	}
+	if low < 28 || low > 36 {
+		t.Errorf("%d of 64 momentums below the middle, want about 32", low)
+	}
+	if got := joint.ParamNames(); !slices.Equal(got[:3], []string{"alpha", "input", "momentum"}) {
+		t.Errorf("ParamNames = %v", got)
+	}
+	index := joint.Indexer()
+	for i := range joint.Len() {
+		c := joint.Config(i)
+		if c.Params[2] != m[i/2] || c.Rate != a[i/2] {
+			t.Fatalf("Config(%d) = %+v: want alpha %v with momentum %v", i, c, a[i/2], m[i/2])
+		}
+		if got, ok := index(c); !ok || got != i {
+			t.Errorf("Indexer(Config(%d)) = %d, %v", i, got, ok)
+		}
+	}
+	c := joint.Config(0)
+	c.Params[2] = m[1]
+	if _, ok := index(c); ok {
+		t.Error("Indexer took a momentum that does not go with the rate")
+	}
+}
+
+func TestSampleErrors(t *testing.T) {
+	const ok = "method: command\ncommand: [prog]\nrate: alpha\nsample: {n: 10, seed: 1}\ngrid:\n  alpha: {from: 1, to: 0.01, scale: log}\n"
+	for _, tt := range []struct{ name, text, want string }{
+		{"continuous without sample", strings.Replace(ok, "sample: {n: 10, seed: 1}\n", "", 1),
+			"test.yaml:5:10: alpha: a range without step, per_decade or num is continuous, and needs sample:"},
+		{"sample without continuous", strings.Replace(ok, "{from: 1, to: 0.01, scale: log}", "[1, 0.1]", 1),
+			"test.yaml:4:1: sample: no axis of the grid is a continuous range"},
+		{"no n", strings.Replace(ok, "n: 10, ", "", 1), "test.yaml:4:9: sample: needs n, the number of points"},
+		{"log through 0", strings.Replace(ok, "to: 0.01", "to: 0", 1), "test.yaml:6:10: alpha: a log range needs from and to > 0"},
+		{"empty range", strings.Replace(ok, "to: 0.01", "to: 1", 1), "test.yaml:6:10: alpha: from and to are both 1"},
+		{"refine of points", "method: command\ncommand: [prog]\nrate: alpha\nrefine: true\nsample: {n: 10, seed: 1}\ngrid:\n  alpha: {from: 1, to: 0.01, scale: log}\n  b: {from: 0, to: 1, scale: linear}\n",
+			"test.yaml:5:1: refine: the rate is drawn together with b, so no two configs differ in the rate alone"},
+		{"sampled limit", ok + "  iterations: {from: 10, to: 100, scale: linear}\n", "test.yaml:7:15: iterations: a limit cannot be sampled"},
+		{"joint without the rate", ok[:len(ok)-len("  alpha: {from: 1, to: 0.01, scale: log}\n")] + "  alpha: [1, 0.1]\n  a: {from: 0, to: 1, scale: linear}\n  b: {from: 0, to: 1, scale: linear}\n",
+			"test.yaml:7:6: sample: 2 continuous axes are drawn together, as points, and the rate axis alpha is not among them"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tt.text))
+			errs, _ := err.(Errors)
+			if len(errs) == 0 {
+				t.Fatalf("no error, want %s", tt.want)
+			}
+			if got := errs[0].Error(); got != tt.want {
+				t.Errorf("first error:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}

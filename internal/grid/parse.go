@@ -21,7 +21,7 @@ import (
 )
 
 var (
-	topFields   = []string{"name", "method", "command", "rate", "timeout", "iterations", "tolerance", "divergence", "trace", "grid", "expect", "refine"}
+	topFields   = []string{"name", "method", "command", "rate", "timeout", "iterations", "tolerance", "divergence", "trace", "sample", "grid", "expect", "refine"}
 	axisNames   = []string{AxisAlpha, AxisStepAmount, AxisInput, AxisGoal, AxisWeight}
 	limitNames  = []string{LimitIterations, LimitTolerance, LimitDivergence}
 	rangeFields = []string{"from", "to", "step", "per_decade", "num", "scale"}
@@ -57,6 +57,8 @@ type parser struct {
 	rate string
 	// argNodes are where each element of command: is written.
 	argNodes []*yaml.Node
+	// continuous are the axes given as ranges to sample, in file order.
+	continuous []continuous
 }
 
 func (p *parser) fail(n *yaml.Node, hint, format string, args ...any) {
@@ -139,7 +141,8 @@ func (p *parser) parse(data []byte) *Spec {
 		Limits: Limits{Iterations: DefaultIterations, Tolerance: DefaultTolerance, Divergence: DefaultDivergence},
 		Trace:  TraceAll,
 	}
-	var methodNode, gridKey, gridNode, expectNode, rateNode *yaml.Node
+	var methodNode, gridKey, gridNode, expectNode, rateNode, sampleNode *yaml.Node
+	var sample *Sample
 	limitNodes := map[string]*yaml.Node{}   // the limits given at the top level
 	commandNodes := map[string]*yaml.Node{} // the fields of method: command given
 	for key, val := range p.fields(root, "", topFields, "the fields of a sweep file are "+strings.Join(topFields, ", ")) {
@@ -196,6 +199,8 @@ func (p *parser) parse(data []byte) *Spec {
 		case "timeout":
 			commandNodes[key.Value] = key
 			spec.Program.Timeout = p.timeout(val)
+		case "sample":
+			sampleNode, sample = key, p.sampleSpec(val)
 		case "grid":
 			gridKey, gridNode = key, val
 		case "expect":
@@ -222,6 +227,7 @@ func (p *parser) parse(data []byte) *Spec {
 			spec.Axes = p.grid(gridKey, gridNode, spec.Method)
 		}
 		p.limitAxes(spec, gridNode, limitNodes)
+		p.applySample(spec, sample, sampleNode)
 		p.placeholders(spec)
 	}
 	p.checkBounds(spec, gridNode, limitNodes)
@@ -780,8 +786,10 @@ func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
 	case kinds > 1:
 		p.fail(numNode, hint, "%s: give one of step (linear), per_decade (log) and num, not several", name)
 		return nil, false
+	case kinds == 0 && scaleNode != nil:
+		return p.continuousRange(name, n, *from, *to, scale == "log")
 	case kinds == 0:
-		p.fail(n, hint, "%s: a range needs step (linear), per_decade (log) or num", name)
+		p.fail(n, hint+"; or, with sample:, {from: A, to: B, scale: log} to draw points", "%s: a range needs step (linear), per_decade (log) or num", name)
 		return nil, false
 	case scaleNode != nil && numNode == nil:
 		p.fail(scaleNode, hint, "%s: scale goes with num (step is linear, per_decade log already)", name)
@@ -821,6 +829,25 @@ func (p *parser) rangeAxis(name string, n *yaml.Node) ([]float64, bool) {
 		}
 		return vs, true
 	}
+}
+
+// continuousRange records {from: A, to: B, scale: ...}, an axis to sample
+// (see applySample), and returns its from as a stand-in for its values
+// until the sample is drawn.
+func (p *parser) continuousRange(name string, n *yaml.Node, from, to float64, log bool) ([]float64, bool) {
+	switch {
+	case isLimit(name):
+		p.fail(n, "a limit is stepped (a list or a range with step, per_decade or num), not sampled", "%s: a limit cannot be sampled", name)
+		return nil, false
+	case from == to:
+		p.fail(n, "give a range of some width, or the one value", "%s: from and to are both %s", name, formatFloat(from))
+		return nil, false
+	case log && (from <= 0 || to <= 0):
+		p.fail(n, "a log range lies above 0; use scale: linear for a range through 0", "%s: a log range needs from and to > 0", name)
+		return nil, false
+	}
+	p.continuous = append(p.continuous, continuous{name: name, from: from, to: to, log: log, node: n})
+	return []float64{from}, true
 }
 
 // number reads a finite float64 from a YAML int or float.

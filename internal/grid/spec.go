@@ -187,6 +187,14 @@ type Spec struct {
 
 	// The program of method command; empty for the built-in rules.
 	Program Program
+
+	// Sample, when not nil, drew the values of the axes given as
+	// continuous ranges (see sample.go).
+	Sample *Sample
+	// Joint are the axes drawn with the rate, by a sample of several
+	// continuous axes: not axes of the product, but a value per rate,
+	// Joint[j].Values[i] going with the i-th value of the rate axis.
+	Joint []Axis
 }
 
 // Program is what a sweep of method command runs for each config.
@@ -228,7 +236,7 @@ type Config struct {
 // Params returns their values for a config, in the same order.
 func (s *Spec) ParamNames() []string {
 	var names []string
-	for _, a := range s.Axes {
+	for _, a := range slices.Concat(s.Axes, s.Joint) {
 		names = append(names, a.Name)
 	}
 	for _, l := range limitNames {
@@ -282,32 +290,47 @@ func (s *Spec) Len() int64 {
 func (s *Spec) Config(i int64) Config {
 	c := Config{Index: i, Method: s.Method, Limits: s.Limits}
 	if s.Method == Command {
-		c.Params = make([]float64, len(s.Axes))
+		c.Params = make([]float64, len(s.Axes)+len(s.Joint))
 		c.Input, c.Goal, c.Weight = math.NaN(), math.NaN(), math.NaN()
 	}
 	rest := i
 	for k := len(s.Axes) - 1; k >= 0; k-- {
 		a := &s.Axes[k]
 		n := int64(len(a.Values))
-		v := a.Values[rest%n]
+		at := rest % n
+		v := a.Values[at]
 		rest /= n
 		if c.Params != nil {
 			c.Params[k] = v
 		}
-		switch {
-		case k == 0:
+		if k == 0 {
 			c.Rate = v
-		case a.Name == AxisInput:
-			c.Input = v
-		case a.Name == AxisGoal:
-			c.Goal = v
-		case a.Name == AxisWeight:
-			c.Weight = v
-		case isLimit(a.Name):
-			c.Limits.set(a.Name, v)
+			for j, ja := range s.Joint {
+				c.set(ja.Name, ja.Values[at])
+				if c.Params != nil {
+					c.Params[len(s.Axes)+j] = ja.Values[at]
+				}
+			}
+			continue
 		}
+		c.set(a.Name, v)
 	}
 	return c
+}
+
+// set sets the field of c that the axis named name sets, if it has one:
+// input, goal, weight or a limit (a program's other axes are in Params).
+func (c *Config) set(name string, v float64) {
+	switch {
+	case name == AxisInput:
+		c.Input = v
+	case name == AxisGoal:
+		c.Goal = v
+	case name == AxisWeight:
+		c.Weight = v
+	case isLimit(name):
+		c.Limits.set(name, v)
+	}
 }
 
 // isLimit reports whether name is one of the limits.
@@ -340,7 +363,7 @@ func (s *Spec) Indexer() func(Config) (int64, bool) {
 				return 0, false
 			}
 		}
-		if s.Method == Command && len(c.Params) != len(s.Axes) {
+		if s.Method == Command && len(c.Params) != len(s.Axes)+len(s.Joint) {
 			return 0, false
 		}
 		var idx int64
@@ -361,13 +384,34 @@ func (s *Spec) Indexer() func(Config) (int64, bool) {
 				v = c.Limits.get(a.Name)
 			}
 			p, ok := pos[k][v]
-			if !ok {
+			if !ok || k == 0 && !s.jointAt(c, p) {
 				return 0, false
 			}
 			idx = idx*int64(len(a.Values)) + p
 		}
 		return idx, true
 	}
+}
+
+// jointAt reports whether c has the joint values of the rate's position p.
+func (s *Spec) jointAt(c Config, p int64) bool {
+	for j, ja := range s.Joint {
+		var v float64
+		switch {
+		case c.Params != nil:
+			v = c.Params[len(s.Axes)+j]
+		case ja.Name == AxisInput:
+			v = c.Input
+		case ja.Name == AxisGoal:
+			v = c.Goal
+		default:
+			v = c.Weight
+		}
+		if v != ja.Values[p] {
+			return false
+		}
+	}
+	return true
 }
 
 // set sets the limit named name to v.
@@ -459,6 +503,12 @@ func (s *Spec) Fingerprint() string {
 	for _, a := range s.Axes {
 		putString(a.Name)
 		putFloat(float64(len(a.Values)))
+		for _, v := range a.Values {
+			putFloat(v)
+		}
+	}
+	for _, a := range s.Joint { // none, but for a sample of several axes
+		putString("joint " + a.Name)
 		for _, v := range a.Values {
 			putFloat(v)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 
 	"sweep/internal/command"
@@ -102,7 +103,7 @@ func ProgramRecord(spec *grid.Spec, c grid.Config, out command.Outcome, trace st
 // when every axis has one.
 func ProgramParams(spec *grid.Spec, c grid.Config) string {
 	var buf []byte
-	for k, a := range spec.Axes {
+	for k, a := range slices.Concat(spec.Axes, spec.Joint) { // c.Params is in this order
 		switch {
 		case k == 0, a.Name == grid.AxisInput, a.Name == grid.AxisGoal, a.Name == grid.AxisWeight,
 			a.Name == grid.LimitIterations, a.Name == grid.LimitTolerance, a.Name == grid.LimitDivergence:
