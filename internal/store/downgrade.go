@@ -66,6 +66,16 @@ func Downgrade(ctx context.Context, path string, version int) (err error) {
 		if err == nil && programs > 0 {
 			err = fmt.Errorf("downgrade %s: it holds sweeps of programs, which schema %d cannot", path, version)
 		}
+		// Boundaries as 0006 made them: without params.
+		exec("DROP INDEX boundaries_key")
+		exec(`CREATE TABLE b (sweep_id INTEGER NOT NULL REFERENCES sweeps (id), input REAL NOT NULL, goal REAL NOT NULL,
+			weight REAL NOT NULL, iterations INTEGER NOT NULL, tolerance REAL NOT NULL, divergence REAL NOT NULL,
+			edge TEXT NOT NULL, n INTEGER NOT NULL, value REAL, lower REAL, upper REAL, probes INTEGER NOT NULL,
+			precision REAL NOT NULL, PRIMARY KEY (sweep_id, input, goal, weight, iterations, tolerance, divergence, edge, n)) STRICT`)
+		exec(`INSERT INTO b SELECT sweep_id, input, goal, weight, iterations, tolerance, divergence, edge, n, value, lower, upper,
+			probes, precision FROM boundaries`)
+		exec("DROP TABLE boundaries")
+		exec("ALTER TABLE b RENAME TO boundaries")
 		exec("DROP TABLE trace_values")
 		exec("DROP TABLE run_failures")
 		exec("ALTER TABLE runs DROP COLUMN params")

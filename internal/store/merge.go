@@ -87,7 +87,7 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		}
 		return ok, nil
 	}
-	edgeN, provenance, traceRun, program, params := "0", "NULL, NULL, NULL, NULL", "NULL", "NULL, NULL", "NULL"
+	edgeN, provenance, traceRun, program, params, edgeParams := "0", "NULL, NULL, NULL, NULL", "NULL", "NULL, NULL", "NULL", "''"
 	edgeLimits := `(SELECT r.iterations FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1),
 		(SELECT r.tolerance FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1),
 		(SELECT r.divergence FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1)`
@@ -116,7 +116,7 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 	if err != nil {
 		return nil, err
 	} else if programs {
-		program, params = "rate_axis, program_hash", "params"
+		program, params, edgeParams = "rate_axis, program_hash", "params", "params"
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT id, name, fingerprint, configs, first_run_id, refines FROM src.sweeps ORDER BY id")
 	if err != nil {
@@ -234,9 +234,12 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		}
 		_, err = conn.ExecContext(ctx, `
 			INSERT INTO boundaries (sweep_id, input, goal, weight, iterations, tolerance, divergence,
-				edge, n, value, lower, upper, probes, precision)
-			SELECT ?1, input, goal, weight, `+edgeLimits+`, edge, `+edgeN+`, value, lower, upper, probes, precision
+				edge, n, value, lower, upper, probes, precision, params)
+			SELECT ?1, input, goal, weight, `+edgeLimits+`, edge, `+edgeN+`, value, lower, upper, probes, precision, `+edgeParams+`
 			FROM src.boundaries WHERE sweep_id = ?2
+				-- the edges s holds of the sweep already are these (found by
+				-- the same refinement of the same runs)
+				AND NOT EXISTS (SELECT 1 FROM main.boundaries WHERE sweep_id = ?1)
 			ON CONFLICT DO NOTHING`, outID, src.id, src.firstRunID, src.configs)
 		if err != nil {
 			return nil, fileError(s.path, "copy the edges of "+src.name+" into", err)

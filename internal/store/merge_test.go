@@ -162,5 +162,13 @@ grid: {lr: [1, 0.1], momentum: 0.9}
 	if err := st.FinishSweep(ctx, sw.ID, StatusDone, 0, spec.Len()); err != nil {
 		t.Fatal(err)
 	}
+	// An edge of a program without input, goal or weight: NULLs in the
+	// key of boundaries, which merging twice must not double.
+	nan := math.NaN()
+	err = st.SaveBoundaries(ctx, sw.ID, 1e-3, []BoundaryRow{{Input: nan, Goal: nan, Weight: nan, Params: `{"momentum":0.9}`,
+		Limits: spec.Limits, Edge: "converge", Found: true, Value: 0.5, Lower: 0.5, Upper: 0.5004, Probes: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return sw
 }

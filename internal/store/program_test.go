@@ -28,6 +28,7 @@ func TestProgramRunsInViews(t *testing.T) {
 		{"SELECT method, configs, stored, converged, failed FROM sweep_overview", "command|2|2|1|1"},
 		{"SELECT rate_axis, program_hash FROM sweeps", "lr|0123abcd"},
 		{"SELECT input IS NULL, goal IS NULL, weight IS NULL, method FROM runs LIMIT 1", "1|1|1|command"},
+		{"SELECT sweep, input, edge, n, edges, change, value, theory, params FROM boundary", "program|NULL|converge|0|1|stops|0.5|NULL|{\"momentum\":0.9}"},
 	} {
 		if got := queryText(t, st, tt.query); got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.query, got, tt.want)

@@ -85,7 +85,8 @@ func (s *Store) StartRefinement(ctx context.Context, parent *GridSweep, method s
 // it: N numbers the edges of a kind by rate, from 0; a kind with no edge
 // found is one row, N 0, not Found.
 type BoundaryRow struct {
-	Input, Goal, Weight float64
+	Input, Goal, Weight float64 // NaN (stored NULL) for a program without the axis
+	Params              string  // a program's other axes, as runs.params; "" for none
 	Limits              grid.Limits
 	Edge                string
 	N                   int
@@ -106,8 +107,8 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 		return fileError(s.path, "record the edges in", err)
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO boundaries (sweep_id, input, goal, weight, iterations, tolerance, divergence,
-			edge, n, value, lower, upper, probes, precision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			edge, n, value, lower, upper, probes, precision, params)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fileError(s.path, "record the edges in", err)
 	}
@@ -118,7 +119,7 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 			value, lower, upper = r.Value, r.Lower, r.Upper
 		}
 		if _, err := st.ExecContext(ctx, sweepID, r.Input, r.Goal, r.Weight,
-			r.Limits.Iterations, r.Limits.Tolerance, r.Limits.Divergence, r.Edge, r.N, value, lower, upper, r.Probes, precision); err != nil {
+			r.Limits.Iterations, r.Limits.Tolerance, r.Limits.Divergence, r.Edge, r.N, value, lower, upper, r.Probes, precision, r.Params); err != nil {
 			return fileError(s.path, "record the edges in", err)
 		}
 	}

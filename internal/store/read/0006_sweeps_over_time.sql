@@ -6,7 +6,8 @@
 -- columns the schema adds to sweeps and runs are read as NULL through
 -- views that Reader.tempViews makes for every newer schema alike.)
 
--- Edges found before are for the one set of limits of their sweep. Only
+-- Edges found before are for the one set of limits of their sweep, and
+-- are of the built-in rules, without params (schema 0007). Only
 -- the columns every older schema has are read (n came with 0003; the
 -- boundary view numbers the edges itself).
 CREATE TEMP VIEW boundaries AS
@@ -14,6 +15,7 @@ SELECT b.sweep_id, b.input, b.goal, b.weight,
        (SELECT r.iterations FROM main.runs r WHERE r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1) AS iterations,
        (SELECT r.tolerance FROM main.runs r WHERE r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1) AS tolerance,
        (SELECT r.divergence FROM main.runs r WHERE r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1) AS divergence,
-       b.edge, b.value, b.lower, b.upper, b.probes, b.precision
+       b.edge, b.value, b.lower, b.upper, b.probes, b.precision,
+       '' AS params -- schema 0007's: edges found before have no other axes
 FROM main.boundaries b
 JOIN main.sweeps s ON s.id = b.sweep_id;

@@ -191,3 +191,71 @@ SELECT sweeps.id,
 FROM sweeps
 LEFT JOIN runs ON runs.id BETWEEN sweeps.first_run_id AND sweeps.first_run_id + sweeps.configs - 1
 GROUP BY sweeps.id;
+
+-- A program's edges are per its other axes too (params; '' for the
+-- built-in rules), and a program may lack input, goal or weight. A STRICT
+-- table's key columns cannot be NULL, so the key is a unique index, which
+-- tells a missing input from any number.
+DROP VIEW boundary;
+
+CREATE TABLE boundaries_v7 (
+    sweep_id   INTEGER NOT NULL REFERENCES sweeps (id),
+    input      REAL,             -- NULL for a program without an input axis
+    goal       REAL,
+    weight     REAL,
+    iterations INTEGER NOT NULL,
+    tolerance  REAL    NOT NULL,
+    divergence REAL    NOT NULL,
+    edge       TEXT    NOT NULL, -- converge, diverge or overshoot
+    n          INTEGER NOT NULL, -- the edge's number among those of its kind, by rate, from 0
+    value      REAL,             -- the edge: the end of its bracket that converges (converge),
+                                 -- diverges (diverge) or never overshoots (overshoot); NULL: none found
+    lower      REAL,             -- the final bracket; upper/lower - 1 <= precision
+    upper      REAL,
+    probes     INTEGER NOT NULL, -- runs made to find it
+    precision  REAL    NOT NULL,
+    params     TEXT    NOT NULL DEFAULT '' -- a program's other axes, as runs.params; '' for none
+) STRICT;
+
+INSERT INTO boundaries_v7 (sweep_id, input, goal, weight, iterations, tolerance, divergence, edge, n,
+                           value, lower, upper, probes, precision)
+SELECT sweep_id, input, goal, weight, iterations, tolerance, divergence, edge, n,
+       value, lower, upper, probes, precision
+FROM boundaries;
+
+DROP TABLE boundaries;
+
+ALTER TABLE boundaries_v7 RENAME TO boundaries;
+
+CREATE UNIQUE INDEX boundaries_key ON boundaries (sweep_id, ifnull(input, 'none'), ifnull(goal, 'none'), ifnull(weight, 'none'),
+                                                  iterations, tolerance, divergence, params, edge, n);
+
+CREATE VIEW boundary AS
+SELECT sweep_id, sweep, input, goal, weight, edge, n, edges, change,
+       value, lower, upper, theory,
+       value / theory - 1 AS vs_theory,
+       probes, iterations, tolerance, divergence, params
+FROM (SELECT sweep_id, sweep, input, goal, weight, iterations, tolerance, divergence, params, edge, n, edges, change,
+             value, lower, upper, probes,
+             CASE WHEN method = 'gradient_descent' AND input != 0 THEN
+                 CASE WHEN edge = 'converge' AND change = 'stops' OR edge = 'diverge' AND change = 'starts'
+                          THEN 2 / (input * input)
+                      WHEN edge = 'overshoot' AND change = 'starts'
+                          THEN 1 / (input * input)
+                 END
+             END AS theory
+      FROM (SELECT b.sweep_id, CASE WHEN EXISTS (SELECT 1 FROM sweeps newer WHERE newer.name = s.name AND newer.id > s.id) THEN s.name || ' (' || s.id || ')' ELSE s.name END AS sweep, s.method,
+                   b.input, b.goal, b.weight, b.iterations, b.tolerance, b.divergence, b.params, b.edge,
+                   row_number() OVER w - 1 AS n,
+                   count(b.value) OVER w2 AS edges,
+                   -- value is the converging, diverging or never overshooting
+                   -- end: convergence and divergence stop above a value at
+                   -- the lower end, overshooting starts
+                   CASE WHEN b.value IS NULL THEN NULL
+                        WHEN (b.value = b.lower) = (b.edge != 'overshoot') THEN 'stops'
+                        ELSE 'starts'
+                   END AS change,
+                   b.value, b.lower, b.upper, b.probes
+            FROM boundaries b JOIN sweeps s ON s.id = b.sweep_id
+            WINDOW w2 AS (PARTITION BY b.sweep_id, b.input, b.goal, b.weight, b.iterations, b.tolerance, b.divergence, b.params, b.edge),
+                   w AS (w2 ORDER BY b.lower)));
