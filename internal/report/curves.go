@@ -75,7 +75,8 @@ const maxTries = 8
 
 // pickCurve loads the first of ids whose curve shows a line (two visible
 // points, or every point of a shorter trace); failing that, the one with
-// the most visible points among those tried. It returns nil for no ids.
+// the most visible points among those tried. It returns nil for no ids,
+// and when none of those tried has a row.
 func pickCurve(ctx context.Context, r *store.Reader, d *Data, ids []int64) (*Curve, error) {
 	var best *Curve
 	for i, id := range ids {
@@ -93,6 +94,10 @@ func pickCurve(ctx context.Context, r *store.Reader, d *Data, ids []int64) (*Cur
 			best = &c
 		}
 	}
+	if best != nil && len(best.Points) == 0 {
+		// A program that failed before its first row: no curve to draw.
+		return nil, nil
+	}
 	return best, nil
 }
 
@@ -103,9 +108,11 @@ var extraColors = []string{"#56B4E9", "#CC79A7", "#000000", "#332288", "#882255"
 
 // curveColors gives every curve a colour of its own: the first curve of
 // each verdict the verdict's colour, so that curves and map read alike;
-// the others the next unused colour of extraColors, dashed once those run
-// out.
-func curveColors(curves []Curve) {
+// the others the next unused colour of extraColors that is none of the
+// verdicts' colours (avoid: a program's failed is one of them), dashed
+// once those run out.
+func curveColors(curves []Curve, avoid map[string]bool) {
+	palette := unlike(extraColors, avoid)
 	used := map[string]bool{}
 	next := 0
 	for i := range curves {
@@ -114,8 +121,13 @@ func curveColors(curves []Curve) {
 			c.Color, used[col] = col, true
 			continue
 		}
-		c.Color = extraColors[next%len(extraColors)]
-		c.Dashed = next >= len(extraColors)
+		c.Color = palette[next%len(palette)]
+		c.Dashed = next >= len(palette)
 		next++
 	}
+}
+
+// unlike returns the colours of palette that are not in avoid.
+func unlike(palette []string, avoid map[string]bool) []string {
+	return slices.DeleteFunc(slices.Clone(palette), func(c string) bool { return avoid[c] })
 }

@@ -4,6 +4,13 @@
 // into one self-contained HTML file that needs no network to view, with
 // the sweep's summary and provenance.
 //
+// A user's program (method: command) names its axes freely: its map is
+// the rate against its first other axis (input when it has one), with a
+// panel per value of the axes after that, where the built-in rules have a
+// panel per goal and weight; the theory's lines are drawn for gradient
+// descent only, and its runs may have the verdict failed, which has a
+// colour of its own. A built-in sweep's pictures are as they always were.
+//
 // Runs of different limits (iterations, tolerance, divergence, which a
 // sweep may vary as axes) are different experiments: the map draws a set
 // of panels and the frontier a series per set of limits, and names the
@@ -14,23 +21,36 @@ package report
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 
+	"sweep/internal/grid"
+	"sweep/internal/runner"
 	"sweep/internal/store"
 )
 
 // Cell is one config of the map: its position and verdict.
 type Cell struct {
-	RunID       int64
-	Rate, Input float64
-	Goal        float64
-	Weight      float64
-	Limits      Limits
-	Verdict     string
-	Steps       int64
+	RunID int64
+	Rate  float64
+	// Input is the run's value on the map's other axis, Data.YAxis:
+	// input for the built-in rules; 0 when the sweep has no such axis.
+	Input float64
+	// Rest holds the run's values of Data.Rest, in that order: goal and
+	// weight for the built-in rules. Runs of equal values share one slice.
+	Rest    []float64
+	Limits  Limits
+	Verdict string
+	Steps   int64
+	// Reason is why a failed run failed ("exit status 3"); "" for any
+	// other.
+	Reason string
+	// combo is the index of Rest in Data.Combos (see arrange).
+	combo int
 }
 
 // Limits are the stopping rules a run ran under, which a sweep may vary
@@ -135,9 +155,14 @@ type Curve struct {
 }
 
 // Frontier is the largest rate at which every goal and weight converged,
-// for one input and one set of limits, beside the theory.
+// for one input and one set of limits, beside the theory. For a program's
+// sweep it is per value of YAxis, and per combination of its Rest when
+// the plots draw those apart (see perCombo).
 type Frontier struct {
-	Limits                 Limits
+	Limits Limits
+	// Combo is the index in Data.Combos of the runs' values of Rest, or
+	// -1 for the runs of every combination.
+	Combo                  int
 	Input, Largest, Theory float64
 	HasLargest             bool
 }
@@ -163,34 +188,79 @@ type Data struct {
 	TraceEvery int64
 	Method     string
 	RateAxis   string
-	YAML       string
-	Status     string
-	Configs    int64
-	Stored     int64
-	Counts     map[string]int64
-	Rates      []float64 // sorted ascending
-	Inputs     []float64 // sorted ascending
+	// YAxis names the map's other axis, the frontier's x axis: input for
+	// the built-in rules; for a program's sweep, input when it is one of
+	// its axes, else its first axis after the rate; "" when the rate is
+	// its only axis (the map is one row).
+	YAxis string
+	// Rest names the axes that are neither the rate, YAxis nor a limit,
+	// in the sweep's order: goal and weight for the built-in rules. The
+	// map has a panel per combination of their values.
+	Rest    []string
+	YAML    string
+	Status  string
+	Configs int64
+	Stored  int64
+	Counts  map[string]int64
+	Rates   []float64 // sorted ascending
+	Inputs  []float64 // the values of YAxis, sorted ascending
 	// Limits are the sets of limits the runs ran under, sorted by
 	// iterations, then tolerance, then divergence (see limitSets). Load
 	// fills it; the map and the frontier draw the cells of these sets.
-	Limits     []Limits
+	Limits []Limits
+	// Combos are the combinations of values of Rest that the runs have,
+	// sorted (arrange fills it, and gives each cell its index).
+	Combos     [][]float64
 	Cells      []Cell
-	Frontier   []Frontier // per set of limits, in the order of Limits, then per input
+	Frontier   []Frontier // per group (see groups), then per input
 	Curves     []Curve
 	Provenance Provenance
 }
 
-// Verdicts in the order reports list them, with their colours.
-var Verdicts = []string{"converged", "diverged", "oscillating", "stalled", "unfinished"}
+// Verdicts are the verdicts of the built-in rules in the order reports
+// list them; CommandVerdicts those of a user's program, failed last.
+var (
+	Verdicts        = verdictStrings(runner.Verdicts)
+	CommandVerdicts = verdictStrings(runner.CommandVerdicts)
+)
+
+func verdictStrings(vs []runner.Verdict) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.String())
+	}
+	return out
+}
+
+// VerdictsOf returns the verdicts a sweep of method can have, in report
+// order: a built-in sweep's reports keep the five they always had.
+func VerdictsOf(method string) []string {
+	if method == string(grid.Command) {
+		return CommandVerdicts
+	}
+	return Verdicts
+}
 
 // Colors are the verdicts' colours (colour-blind-safe, from the Okabe-Ito
-// palette).
+// palette). Failed, a program's verdict only, is reddish purple: no
+// learning outcome, and unlike any of them.
 var Colors = map[string]string{
 	"converged":   "#009E73",
 	"diverged":    "#D55E00",
 	"oscillating": "#E69F00",
 	"stalled":     "#999999",
 	"unfinished":  "#0072B2",
+	"failed":      "#CC79A7",
+}
+
+// verdictColors returns the colours of the verdicts of d's method, which
+// the colours of curves and frontier series must not repeat.
+func verdictColors(d *Data) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range VerdictsOf(d.Method) {
+		out[Colors[v]] = true
+	}
+	return out
 }
 
 // Load reads the sweep with the given id (0: the newest that is not a
@@ -201,9 +271,10 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 	d := &Data{Counts: map[string]int64{}, DB: r.Path()}
 	row := func(query string, args ...any) (*sql.Rows, error) { return r.Query(ctx, query, args...) }
 	// A database older than schema 0006 is read through temporary views
-	// (see store.Reader) whose provenance columns are NULL.
+	// (see store.Reader) whose provenance columns are NULL; one older
+	// than 0007 has NULL rate_axis.
 	q := `SELECT s.id, s.name, s.method, s.yaml, s.file, s.trace_every, o.status, s.configs, o.stored,
-		s.sweep_version, s.host, s.git_commit, s.command
+		s.sweep_version, s.host, s.git_commit, s.command, s.rate_axis
 		FROM sweeps s JOIN sweep_overview o ON o.id = s.id`
 	var args []any
 	if sweepID > 0 {
@@ -218,10 +289,11 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 		return nil, err
 	}
 	found := rows.Next()
+	var rateAxis sql.NullString
 	if found {
 		var version, host, commit, command sql.NullString
 		err = rows.Scan(&d.SweepID, &d.Name, &d.Method, &d.YAML, &d.File, &d.TraceEvery, &d.Status, &d.Configs, &d.Stored,
-			&version, &host, &commit, &command)
+			&version, &host, &commit, &command, &rateAxis)
 		d.Provenance = Provenance{version.String, host.String, commit.String, command.String}
 	}
 	rows.Close()
@@ -234,24 +306,67 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 		}
 		return nil, fmt.Errorf("no sweep in %s", r.Path())
 	}
-	d.RateAxis = "alpha"
+	d.RateAxis, d.YAxis, d.Rest = "alpha", grid.AxisInput, []string{grid.AxisGoal, grid.AxisWeight}
 	if d.Method == "hot_cold" {
 		d.RateAxis = "step_amount"
 	}
+	if d.Method == string(grid.Command) {
+		if err := programAxes(ctx, r, d, rateAxis.String); err != nil {
+			return nil, err
+		}
+	}
 
-	rows, err = row(`SELECT id, coalesce(alpha, step_amount), input, goal, weight, iterations, tolerance, divergence, verdict, steps
-		FROM runs WHERE sweep_id = ? ORDER BY id`, d.SweepID)
+	// The columns of the map's axes: a program's axes without a column of
+	// their own are in runs.params, read by name (a bound JSON path).
+	cols := []string{"coalesce(alpha, step_amount)", "0.0"}
+	var colArgs []any
+	axisCol := func(name string) string {
+		switch name {
+		case grid.AxisInput, grid.AxisGoal, grid.AxisWeight:
+			return name
+		}
+		colArgs = append(colArgs, `$."`+name+`"`)
+		return "json_extract(params, ?)"
+	}
+	if d.YAxis != "" {
+		cols[1] = axisCol(d.YAxis)
+	}
+	for _, name := range d.Rest {
+		cols = append(cols, axisCol(name))
+	}
+	reason := "NULL"
+	if d.Method == string(grid.Command) {
+		reason = "(SELECT reason FROM run_failures f WHERE f.run_id = runs.id)"
+	}
+	rows, err = row(`SELECT id, `+strings.Join(cols, ", ")+`, iterations, tolerance, divergence, verdict, steps, `+reason+`
+		FROM runs WHERE sweep_id = ? ORDER BY id`, append(colArgs, d.SweepID)...)
 	if err != nil {
 		return nil, err
 	}
 	rates, inputs := map[float64]bool{}, map[float64]bool{}
+	var (
+		c     Cell
+		y     sql.NullFloat64
+		rest  = make([]sql.NullFloat64, len(d.Rest))
+		vals  = make([]float64, len(d.Rest))
+		why   sql.NullString
+		dest  = []any{&c.RunID, &c.Rate, &y}
+		combo = newCombos()
+	)
+	for i := range rest {
+		dest = append(dest, &rest[i])
+	}
+	dest = append(dest, &c.Limits.Iterations, &c.Limits.Tolerance, &c.Limits.Divergence, &c.Verdict, &c.Steps, &why)
 	for rows.Next() {
-		var c Cell
-		if err := rows.Scan(&c.RunID, &c.Rate, &c.Input, &c.Goal, &c.Weight,
-			&c.Limits.Iterations, &c.Limits.Tolerance, &c.Limits.Divergence, &c.Verdict, &c.Steps); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		c.Input, c.Reason = nullNaN(y), why.String
+		for i, v := range rest {
+			vals[i] = nullNaN(v)
+		}
+		c.Rest = combo.add(vals)
 		d.Cells = append(d.Cells, c)
 		d.Counts[c.Verdict]++
 		rates[c.Rate], inputs[c.Input] = true, true
@@ -268,15 +383,14 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 	}
 	slices.Sort(d.Rates)
 	slices.Sort(d.Inputs)
-	d.Limits = limitSets(d.Cells)
-	d.Frontier = frontier(d)
+	arrange(d)
 
 	if len(curves) == 0 {
 		if d.TraceEvery == 0 {
 			// No traces: nothing to pick from (the report says so).
 			return d, nil
 		}
-		for _, verdict := range Verdicts {
+		for _, verdict := range VerdictsOf(d.Method) {
 			c, err := pickCurve(ctx, r, d, candidates(d)[verdict])
 			if err != nil {
 				return nil, err
@@ -294,21 +408,303 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 			d.Curves = append(d.Curves, c)
 		}
 	}
-	curveColors(d.Curves)
+	curveColors(d.Curves, verdictColors(d))
 	return d, nil
 }
 
-// frontier finds, per set of limits and input, the largest rate at which
-// every config (every goal and weight) converged, and the theory's
+// programAxes sets the rate axis, YAxis and Rest of a program's sweep from
+// its sweep file, or, when this version cannot read that, from its first
+// run: the rate, input, the axes in params, goal and weight, those it has.
+func programAxes(ctx context.Context, r *store.Reader, d *Data, rate string) error {
+	var names []string
+	if spec, err := grid.Parse(d.File, []byte(d.YAML)); err == nil && len(spec.Axes) > 0 {
+		for _, a := range spec.Axes[:len(spec.Axes)-len(spec.LimitAxes())] {
+			names = append(names, a.Name)
+		}
+		if rate == "" {
+			rate = spec.RateAxis()
+		}
+	} else {
+		var err error
+		if names, err = storedAxes(ctx, r, d.SweepID); err != nil {
+			return err
+		}
+	}
+	if rate == "" {
+		rate = "alpha"
+	}
+	d.RateAxis = rate
+	d.YAxis, d.Rest = mapAxes(names, rate)
+	return nil
+}
+
+// mapAxes splits the axes of a program's sweep (not its limits), in the
+// sweep's order, into the map's other axis, y, and the rest: y is input
+// when it is an axis, so that a program of the lesson's network is drawn
+// as the built-in rules are, else the first axis after the rate; "" when
+// the rate is the only one.
+func mapAxes(names []string, rate string) (y string, rest []string) {
+	others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == rate })
+	switch {
+	case slices.Contains(others, grid.AxisInput):
+		y = grid.AxisInput
+	case len(others) > 0:
+		y = others[0]
+	}
+	for _, n := range others {
+		if n != y {
+			rest = append(rest, n)
+		}
+	}
+	return y, rest
+}
+
+// storedAxes returns the axes of a program's sweep as its first run has
+// them: input, goal and weight where they are not NULL, and the keys of
+// params in the order stored, which is the sweep's.
+func storedAxes(ctx context.Context, r *store.Reader, sweepID int64) ([]string, error) {
+	rows, err := r.Query(ctx, `SELECT input IS NOT NULL, goal IS NOT NULL, weight IS NOT NULL, coalesce(params, '{}')
+		FROM runs WHERE sweep_id = ? ORDER BY id LIMIT 1`, sweepID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	var input, goal, weight bool
+	var params string
+	if err := rows.Scan(&input, &goal, &weight, &params); err != nil {
+		return nil, err
+	}
+	var names []string
+	if input {
+		names = append(names, grid.AxisInput)
+	}
+	dec := json.NewDecoder(strings.NewReader(params))
+	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				break
+			}
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				break
+			}
+			if name, ok := k.(string); ok {
+				names = append(names, name)
+			}
+		}
+	}
+	if goal {
+		names = append(names, grid.AxisGoal)
+	}
+	if weight {
+		names = append(names, grid.AxisWeight)
+	}
+	return names, rows.Err()
+}
+
+// combos interns the combinations of values of Rest, so that the runs of
+// one combination share one slice, and numbers them.
+type combos struct {
+	index map[string]int
+	list  [][]float64
+	key   []byte
+}
+
+func newCombos() *combos { return &combos{index: map[string]int{}} }
+
+// find returns the number of vals, and whether it was known.
+func (c *combos) find(vals []float64) (int, bool) {
+	c.key = c.key[:0]
+	for _, v := range vals {
+		c.key = binary.LittleEndian.AppendUint64(c.key, math.Float64bits(v))
+	}
+	i, ok := c.index[string(c.key)]
+	if !ok {
+		i = len(c.list)
+		c.index[string(c.key)] = i
+		c.list = append(c.list, slices.Clone(vals))
+	}
+	return i, ok
+}
+
+// add returns the shared slice of vals.
+func (c *combos) add(vals []float64) []float64 {
+	i, _ := c.find(vals)
+	return c.list[i]
+}
+
+// arrange fills in what d's cells imply: the sorted combinations of their
+// values of Rest (Combos) and each cell's, the sets of limits and the
+// frontier.
+func arrange(d *Data) {
+	all := newCombos()
+	for _, c := range d.Cells {
+		all.find(c.Rest)
+	}
+	d.Combos = all.list
+	slices.SortFunc(d.Combos, func(a, b []float64) int {
+		for i := range a {
+			if c := cmpFloat(a[i], b[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	sorted := newCombos()
+	for _, vals := range d.Combos {
+		sorted.find(vals)
+	}
+	for i := range d.Cells {
+		c := &d.Cells[i]
+		c.combo, _ = sorted.find(c.Rest)
+		c.Rest = d.Combos[c.combo]
+	}
+	d.Limits = limitSets(d.Cells)
+	d.Frontier = frontier(d)
+}
+
+// maxGroups bounds the panels of a program's map (and the series of its
+// frontier) in the plots: beyond it, the runs of every combination of its
+// other axes are drawn together, as the built-in rules' goals and weights
+// always are, rather than in an image of hundreds of panels.
+const maxGroups = 36
+
+// perCombo reports whether the plots and the frontier draw each
+// combination of the values of Rest apart: for a program's sweep, when
+// there are several and not too many.
+func (d *Data) perCombo() bool {
+	return d.Method == string(grid.Command) && len(d.Combos) > 1 && len(d.Limits)*len(d.Combos) <= maxGroups
+}
+
+// group is a set of runs that the plots and the frontier draw apart: one
+// set of limits and, when perCombo, one combination of the values of
+// Rest (combo -1: every combination).
+type group struct {
+	limits Limits
+	combo  int
+}
+
+// groupOf returns the group of c.
+func (d *Data) groupOf(c Cell, perCombo bool) group {
+	if perCombo {
+		return group{c.Limits, c.combo}
+	}
+	return group{c.Limits, -1}
+}
+
+// groups returns the groups of d's runs: per set of limits, in the order
+// of Limits, and, when perCombo, per combination, in the order of Combos.
+func groups(d *Data) []group {
+	if !d.perCombo() {
+		out := make([]group, len(d.Limits))
+		for i, l := range d.Limits {
+			out[i] = group{l, -1}
+		}
+		return out
+	}
+	present := map[group]bool{}
+	for _, c := range d.Cells {
+		present[group{c.Limits, c.combo}] = true
+	}
+	var out []group
+	for _, l := range d.Limits {
+		for i := range d.Combos {
+			if present[group{l, i}] {
+				out = append(out, group{l, i})
+			}
+		}
+	}
+	return out
+}
+
+// restVaries reports, per axis of Rest, whether its value differs among
+// the combinations.
+func restVaries(d *Data) []bool {
+	out := make([]bool, len(d.Rest))
+	for _, vals := range d.Combos {
+		for i, v := range vals {
+			out[i] = out[i] || v != d.Combos[0][i]
+		}
+	}
+	return out
+}
+
+// comboName names combination i of Rest: "goal 0.8, weight 0.5", every
+// axis of Rest, or with onlyVarying those whose value differs among the
+// combinations.
+func (d *Data) comboName(i int, onlyVarying bool) string {
+	vary := restVaries(d)
+	var parts []string
+	for k, name := range d.Rest {
+		if !onlyVarying || vary[k] {
+			parts = append(parts, fmt.Sprintf("%s %g", name, d.Combos[i][k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// groupNamer returns a function that names a group by what tells it
+// apart from the others: its limits that differ among sets (limitsNamer)
+// and its values of the axes of Rest that differ; "" for the only group.
+func groupNamer(d *Data) func(group) string {
+	name := limitsNamer(d.Limits)
+	return func(g group) string {
+		var parts []string
+		if s := name(g.limits); s != "" {
+			parts = append(parts, s)
+		}
+		if g.combo >= 0 {
+			if s := d.comboName(g.combo, true); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+}
+
+// yText names a value of YAxis after a comma, ", input 2"; "" for a sweep
+// without one.
+func (d *Data) yText(v float64) string {
+	if d.YAxis == "" {
+		return ""
+	}
+	return fmt.Sprintf(", %s %g", d.YAxis, v)
+}
+
+// restText names values of Rest after a comma: ", goal 0.8, weight 0.5".
+func (d *Data) restText(vals []float64) string {
+	var b strings.Builder
+	for k, name := range d.Rest {
+		fmt.Fprintf(&b, ", %s %g", name, vals[k])
+	}
+	return b.String()
+}
+
+// outcome says how a run ended, for labels: its verdict, and why a failed
+// run failed.
+func outcome(c Cell) string {
+	if c.Verdict == "failed" && c.Reason != "" {
+		return "failed: " + c.Reason
+	}
+	return c.Verdict
+}
+
+// frontier finds, per group (see groups) and input, the largest rate at
+// which every config (every goal and weight) converged, and the theory's
 // 2/input^2 (gradient descent only), which no limit changes.
 func frontier(d *Data) []Frontier {
 	type key struct {
-		limits      Limits
+		g           group
 		input, rate float64
 	}
+	perCombo := d.perCombo()
 	all := map[key]bool{}
 	for _, c := range d.Cells {
-		k := key{c.Limits, c.Input, c.Rate}
+		k := key{d.groupOf(c, perCombo), c.Input, c.Rate}
 		if _, ok := all[k]; !ok {
 			all[k] = true
 		}
@@ -317,14 +713,14 @@ func frontier(d *Data) []Frontier {
 		}
 	}
 	var out []Frontier
-	for _, l := range d.Limits {
+	for _, g := range groups(d) {
 		for _, x := range d.Inputs {
-			f := Frontier{Limits: l, Input: x, Theory: math.Inf(1)}
+			f := Frontier{Limits: g.limits, Combo: g.combo, Input: x, Theory: math.Inf(1)}
 			if x != 0 && d.Method == "gradient_descent" {
 				f.Theory = 2 / (x * x)
 			}
 			for _, a := range d.Rates {
-				if ok, present := all[key{l, x, a}]; present && ok && a > f.Largest {
+				if ok, present := all[key{g, x, a}]; present && ok && a > f.Largest {
 					f.Largest, f.HasLargest = a, true
 				}
 			}
@@ -339,8 +735,8 @@ func loadCurve(ctx context.Context, r *store.Reader, d *Data, id int64) (Curve, 
 	name := limitsNamer(d.Limits)
 	for _, cell := range d.Cells {
 		if cell.RunID == id {
-			c = Curve{RunID: id, Verdict: cell.Verdict, Label: fmt.Sprintf("run %d: %s %.6g, input %g, goal %g, weight %g%s (%s)",
-				id, d.RateAxis, cell.Rate, cell.Input, cell.Goal, cell.Weight, prefixed(", ", name(cell.Limits)), cell.Verdict)}
+			c = Curve{RunID: id, Verdict: cell.Verdict, Label: fmt.Sprintf("run %d: %s %.6g%s%s%s (%s)",
+				id, d.RateAxis, cell.Rate, d.yText(cell.Input), d.restText(cell.Rest), prefixed(", ", name(cell.Limits)), outcome(cell))}
 		}
 	}
 	if c.RunID == 0 {

@@ -11,7 +11,7 @@ import (
 // limited builds a Data of runs under several sets of limits: one run per
 // set, rate, input and goal (weight 0.5), its verdict given by f.
 func limited(sets []Limits, rates, inputs, goals []float64, f func(l Limits, rate, input, goal float64) string) *Data {
-	d := &Data{Name: "t", Method: "gradient_descent", RateAxis: "alpha", Rates: rates, Inputs: inputs, Counts: map[string]int64{}, TraceEvery: 1}
+	d := &Data{Name: "t", Method: "gradient_descent", RateAxis: "alpha", YAxis: "input", Rest: []string{"goal", "weight"}, Rates: rates, Inputs: inputs, Counts: map[string]int64{}, TraceEvery: 1}
 	id := int64(0)
 	for _, l := range sets {
 		for _, r := range rates {
@@ -19,14 +19,13 @@ func limited(sets []Limits, rates, inputs, goals []float64, f func(l Limits, rat
 				for _, g := range goals {
 					id++
 					v := f(l, r, x, g)
-					d.Cells = append(d.Cells, Cell{RunID: id, Rate: r, Input: x, Goal: g, Weight: 0.5, Limits: l, Verdict: v, Steps: 3})
+					d.Cells = append(d.Cells, Cell{RunID: id, Rate: r, Input: x, Rest: []float64{g, 0.5}, Limits: l, Verdict: v, Steps: 3})
 					d.Counts[v]++
 				}
 			}
 		}
 	}
-	d.Limits = limitSets(d.Cells)
-	d.Frontier = frontier(d)
+	arrange(d)
 	return d
 }
 

@@ -15,19 +15,18 @@ import (
 
 // grid builds a Data of one goal and weight over rates and inputs, the
 // verdict and steps of each cell given by f.
-func grid(method string, rates, inputs []float64, f func(rate, input float64) (string, int64)) *Data {
-	d := &Data{Name: "t", Method: method, RateAxis: "alpha", Rates: rates, Inputs: inputs, Counts: map[string]int64{}, TraceEvery: 1}
+func gridData(method string, rates, inputs []float64, f func(rate, input float64) (string, int64)) *Data {
+	d := &Data{Name: "t", Method: method, RateAxis: "alpha", YAxis: "input", Rest: []string{"goal", "weight"}, Rates: rates, Inputs: inputs, Counts: map[string]int64{}, TraceEvery: 1}
 	id := int64(0)
 	for _, r := range rates {
 		for _, x := range inputs {
 			id++
 			v, steps := f(r, x)
-			d.Cells = append(d.Cells, Cell{RunID: id, Rate: r, Input: x, Goal: 0.8, Weight: 0.5, Verdict: v, Steps: steps})
+			d.Cells = append(d.Cells, Cell{RunID: id, Rate: r, Input: x, Rest: []float64{0.8, 0.5}, Verdict: v, Steps: steps})
 			d.Counts[v]++
 		}
 	}
-	d.Limits = limitSets(d.Cells)
-	d.Frontier = frontier(d)
+	arrange(d)
 	return d
 }
 
@@ -36,7 +35,7 @@ func grid(method string, rates, inputs []float64, f func(rate, input float64) (s
 // the run nearest the middle of the grid among equally long ones.
 func TestCandidates(t *testing.T) {
 	rates, inputs := []float64{0.001, 0.01, 0.1, 1, 10}, []float64{-2, -1, 0, 1, 2}
-	d := grid("gradient_descent", rates, inputs, func(r, x float64) (string, int64) {
+	d := gridData("gradient_descent", rates, inputs, func(r, x float64) (string, int64) {
 		switch {
 		case x == 0:
 			return "stalled", 1
@@ -83,30 +82,42 @@ func TestVisible(t *testing.T) {
 }
 
 // TestCurveColors checks that every curve has a colour of its own, the
-// first of each verdict the verdict's.
+// first of each verdict the verdict's; in a program's sweep no other curve
+// takes failed's colour.
 func TestCurveColors(t *testing.T) {
-	var curves []Curve
-	for _, v := range []string{"converged", "converged", "diverged", "converged", "diverged"} {
-		curves = append(curves, Curve{Verdict: v})
-	}
-	for range 12 {
-		curves = append(curves, Curve{Verdict: "stalled"})
-	}
-	curveColors(curves)
-	if got := []string{curves[0].Color, curves[1].Color, curves[2].Color, curves[3].Color, curves[4].Color}; !slices.Equal(got,
-		[]string{Colors["converged"], extraColors[0], Colors["diverged"], extraColors[1], extraColors[2]}) {
-		t.Errorf("colours = %v", got)
-	}
-	type look struct {
-		color  string
-		dashed bool
-	}
-	seen := map[look]int{}
-	for i, c := range curves {
-		if j, ok := seen[look{c.Color, c.Dashed}]; ok {
-			t.Errorf("curves %d and %d look alike: %s, dashed %v", j, i, c.Color, c.Dashed)
-		}
-		seen[look{c.Color, c.Dashed}] = i
+	for _, method := range []string{"gradient_descent", "command"} {
+		t.Run(method, func(t *testing.T) {
+			var curves []Curve
+			for _, v := range []string{"converged", "converged", "diverged", "converged", "diverged"} {
+				curves = append(curves, Curve{Verdict: v})
+			}
+			for range 12 {
+				curves = append(curves, Curve{Verdict: "stalled"})
+			}
+			curveColors(curves, verdictColors(&Data{Method: method}))
+			want := []string{Colors["converged"], extraColors[0], Colors["diverged"], extraColors[1], extraColors[2]}
+			if method == "command" {
+				// #CC79A7, extraColors[1], is failed's.
+				want = []string{Colors["converged"], extraColors[0], Colors["diverged"], extraColors[2], extraColors[3]}
+			}
+			if got := []string{curves[0].Color, curves[1].Color, curves[2].Color, curves[3].Color, curves[4].Color}; !slices.Equal(got, want) {
+				t.Errorf("colours = %v, want %v", got, want)
+			}
+			type look struct {
+				color  string
+				dashed bool
+			}
+			seen := map[look]int{}
+			for i, c := range curves {
+				if j, ok := seen[look{c.Color, c.Dashed}]; ok {
+					t.Errorf("curves %d and %d look alike: %s, dashed %v", j, i, c.Color, c.Dashed)
+				}
+				seen[look{c.Color, c.Dashed}] = i
+				if method == "command" && c.Color == Colors["failed"] {
+					t.Errorf("curve %d (%s) has failed's colour", i, c.Verdict)
+				}
+			}
+		})
 	}
 }
 
@@ -128,9 +139,9 @@ func TestErrorZeroAtFloor(t *testing.T) {
 	if ticks[0].Value != -4 || ticks[0].Label != "0" || ticks[1].Label != "0.001" {
 		t.Errorf("ticks = %v, want 0 at the floor, then 0.001", ticks)
 	}
-	d := grid("gradient_descent", []float64{0.1}, []float64{1}, func(float64, float64) (string, int64) { return "converged", 3 })
+	d := gridData("gradient_descent", []float64{0.1}, []float64{1}, func(float64, float64) (string, int64) { return "converged", 3 })
 	d.Curves = curves
-	curveColors(d.Curves)
+	curveColors(d.Curves, verdictColors(d))
 	svg := curvesSVG(d)
 	if !strings.Contains(svg, `class="y-tick" x="64" y="380.0" text-anchor="end" font-size="11">0</text>`) {
 		t.Errorf("the SVG curves label no 0 at the floor:\n%s", svg)
@@ -174,7 +185,7 @@ func TestMapTicks(t *testing.T) {
 			[]string{"0.0001", "0.01", "0.1", "0.3", "0.55"}, []string{"0.5", "1", "2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := grid("hot_cold", tc.rates, tc.inputs, func(float64, float64) (string, int64) { return "converged", 3 })
+			d := gridData("hot_cold", tc.rates, tc.inputs, func(float64, float64) (string, int64) { return "converged", 3 })
 			ch, err := mapPlot(d)
 			if err != nil {
 				t.Fatal(err)
@@ -227,14 +238,14 @@ func TestThin(t *testing.T) {
 // TestLegendOutside checks that every chart's legend has an area of its
 // own, beside or below the plot, and none inside it.
 func TestLegendOutside(t *testing.T) {
-	d := grid("gradient_descent", []float64{0.01, 0.1, 1}, []float64{-1, 0, 1}, func(r, x float64) (string, int64) {
+	d := gridData("gradient_descent", []float64{0.01, 0.1, 1}, []float64{-1, 0, 1}, func(r, x float64) (string, int64) {
 		if x == 0 {
 			return "stalled", 1
 		}
 		return "converged", 12
 	})
 	d.Curves = []Curve{{RunID: 1, Verdict: "converged", Label: "run 1: a long label of a run (converged)", Points: []Point{{0, 0.5, 0.1}, {1, 0.6, 0.01}}}}
-	curveColors(d.Curves)
+	curveColors(d.Curves, verdictColors(d))
 	for name, build := range map[string]func(*Data) (*chartLayout, error){"map": mapPlot, "frontier": frontierPlot, "curves": curvesPlot} {
 		ch, err := build(d)
 		if err != nil {
@@ -270,15 +281,16 @@ func inside(a, b vg.Rectangle) bool {
 // tied is a 2 by 2 map with two goals whose cell alpha 0.1, input 1 is
 // converged for one and diverged for the other: a tie.
 func tied() *Data {
-	d := grid("gradient_descent", []float64{0.1, 1}, []float64{1, 2}, func(float64, float64) (string, int64) { return "converged", 3 })
+	d := gridData("gradient_descent", []float64{0.1, 1}, []float64{1, 2}, func(float64, float64) (string, int64) { return "converged", 3 })
 	for _, c := range slices.Clone(d.Cells) {
-		c.Goal, c.RunID = -1, c.RunID+4
+		c.Rest, c.RunID = []float64{-1, 0.5}, c.RunID+4
 		if c.Rate == 0.1 && c.Input == 1 {
 			c.Verdict = "diverged"
 		}
 		d.Cells = append(d.Cells, c)
 		d.Counts[c.Verdict]++
 	}
+	arrange(d)
 	return d
 }
 
@@ -292,7 +304,7 @@ func TestCommonest(t *testing.T) {
 		{map[string]int{"diverged": 2, "converged": 2, "stalled": 1}, []string{"converged", "diverged"}},
 		{map[string]int{"unfinished": 3, "oscillating": 3, "diverged": 3}, []string{"diverged", "oscillating", "unfinished"}},
 	} {
-		if got := commonest(tc.counts); !slices.Equal(got, tc.want) {
+		if got := commonest(tc.counts, Verdicts); !slices.Equal(got, tc.want) {
 			t.Errorf("commonest(%v) = %v, want %v", tc.counts, got, tc.want)
 		}
 	}
@@ -316,7 +328,7 @@ func TestTieHTML(t *testing.T) {
 			t.Errorf("the report lacks %s", want)
 		}
 	}
-	if _, _, ties := mapSVG(grid("gradient_descent", []float64{1}, []float64{1}, func(float64, float64) (string, int64) { return "converged", 3 })); ties != nil {
+	if _, _, ties := mapSVG(gridData("gradient_descent", []float64{1}, []float64{1}, func(float64, float64) (string, int64) { return "converged", 3 })); ties != nil {
 		t.Errorf("a map without ties has ties %v", ties)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"sweep/internal/grid"
 )
 
 // Plots are drawn with gonum.org/v1/plot, a pure-Go plotting library that
@@ -274,14 +276,14 @@ func (t tieCells) Plot(c draw.Canvas, p *plot.Plot) {
 }
 
 // commonest returns the verdicts that the most runs of a cell have, in
-// the order of Verdicts: one verdict, or a tie of several.
-func commonest(counts map[string]int) []string {
+// the order of verdicts: one verdict, or a tie of several.
+func commonest(counts map[string]int, verdicts []string) []string {
 	n := 0
 	for _, c := range counts {
 		n = max(n, c)
 	}
 	var out []string
-	for _, v := range Verdicts {
+	for _, v := range verdicts {
 		if n > 0 && counts[v] == n {
 			out = append(out, v)
 		}
@@ -289,11 +291,12 @@ func commonest(counts map[string]int) []string {
 	return out
 }
 
-type verdictPalette struct{}
+// verdictPalette is the colours of verdicts, by index.
+type verdictPalette []string
 
-func (verdictPalette) Colors() []color.Color {
-	out := make([]color.Color, len(Verdicts))
-	for i, v := range Verdicts {
+func (p verdictPalette) Colors() []color.Color {
+	out := make([]color.Color, len(p))
+	for i, v := range p {
 		out[i] = hexColor(Colors[v])
 	}
 	return out
@@ -316,11 +319,11 @@ func (g verdictGrid) X(c int) float64    { return g.x[c] }
 func (g verdictGrid) Y(r int) float64    { return g.y[r] }
 
 // mapPlot draws the stability map: one plot, or with several sets of
-// limits one panel per set in one image (see verdictMaps), titled by the
-// limits that differ, with one legend.
+// limits (or a program's other axes) one panel per group in one image (see
+// verdictMaps), titled by what differs, with one legend.
 func mapPlot(d *Data) (*chartLayout, error) {
 	ch := newChart(false)
-	ch.p.Title.Text = fmt.Sprintf("sweep %s: verdict by %s and input", d.Name, d.RateAxis)
+	ch.p.Title.Text = fmt.Sprintf("sweep %s: verdict by %s%s", d.Name, d.RateAxis, prefixed(" and ", d.YAxis))
 	maps := verdictMaps(d)
 	var (
 		ties   tieCells
@@ -345,7 +348,7 @@ func mapPlot(d *Data) (*chartLayout, error) {
 	for _, e := range theory {
 		ch.legend.Add(e.label, e.thumb)
 	}
-	for _, v := range Verdicts {
+	for _, v := range VerdictsOf(d.Method) {
 		ch.legend.Add(v, swatch{hexColor(Colors[v])})
 	}
 	if len(ties) > 0 {
@@ -364,31 +367,35 @@ func mapPlot(d *Data) (*chartLayout, error) {
 }
 
 // verdictMap is one panel of the stability map: the commonest verdict of
-// each (rate, input) of the grid over the runs of one set of limits, NaN
+// each (rate, input) of the grid over the runs of one group (one set of
+// limits, or of a program's sweep maybe one combination of its Rest), NaN
 // where it has no runs or a tie, and the ties.
 type verdictMap struct {
-	title string // the set's limits (see limitsNamer); "" for a sweep of one set
+	title string // the group's name (see groupNamer); "" for a sweep of one group
 	grid  verdictGrid
 	ties  tieCells
 }
 
-// verdictMaps returns the map's panels: one per set of limits, in the
-// order of d.Limits, each of the verdicts of that set's runs only (the
-// commonest verdict of 10 and of 1000 iterations means nothing); one of
-// every run when there is one set.
+// verdictMaps returns the map's panels: one per group (see groups), each
+// of the verdicts of that group's runs only (the commonest verdict of 10
+// and of 1000 iterations means nothing); one of every run when there is
+// one group.
 func verdictMaps(d *Data) []verdictMap {
-	if len(d.Limits) <= 1 {
+	gs := groups(d)
+	if len(gs) <= 1 {
 		return []verdictMap{verdictCells(d, d.Cells)}
 	}
-	name := limitsNamer(d.Limits)
-	bySet := map[Limits][]Cell{}
+	name := groupNamer(d)
+	perCombo := d.perCombo()
+	byGroup := map[group][]Cell{}
 	for _, c := range d.Cells {
-		bySet[c.Limits] = append(bySet[c.Limits], c)
+		g := d.groupOf(c, perCombo)
+		byGroup[g] = append(byGroup[g], c)
 	}
 	var out []verdictMap
-	for _, l := range d.Limits {
-		m := verdictCells(d, bySet[l])
-		m.title = name(l)
+	for _, g := range gs {
+		m := verdictCells(d, byGroup[g])
+		m.title = name(g)
 		out = append(out, m)
 	}
 	return out
@@ -417,8 +424,9 @@ func verdictCells(d *Data, cells []Cell) verdictMap {
 			g.z[i][j] = math.NaN()
 		}
 	}
+	verdicts := VerdictsOf(d.Method)
 	index := map[string]int{}
-	for i, v := range Verdicts {
+	for i, v := range verdicts {
 		index[v] = i
 	}
 	for _, c := range cells {
@@ -428,7 +436,7 @@ func verdictCells(d *Data, cells []Cell) verdictMap {
 	var ties tieCells
 	for i := range counts {
 		for j := range counts[i] {
-			switch best := commonest(counts[i][j]); len(best) {
+			switch best := commonest(counts[i][j], verdicts); len(best) {
 			case 0:
 			case 1:
 				g.z[i][j] = float64(index[best[0]])
@@ -454,10 +462,11 @@ type legendEntry struct {
 // whose legend entries it returns.
 func verdictPanel(p *plot.Plot, d *Data, m verdictMap) ([]legendEntry, error) {
 	p.X.Label.Text = d.RateAxis + " (log scale)"
-	p.Y.Label.Text = "input"
-	gridTickers(p, d.Rates, true, d.Inputs, false)
-	hm := plotter.NewHeatMap(m.grid, verdictPalette{})
-	hm.Min, hm.Max = 0, float64(len(Verdicts)-1)
+	p.Y.Label.Text = d.YAxis
+	gridTickers(p, d.Rates, true, yValues(d), false)
+	verdicts := VerdictsOf(d.Method)
+	hm := plotter.NewHeatMap(m.grid, verdictPalette(verdicts))
+	hm.Min, hm.Max = 0, float64(len(verdicts)-1)
 	hm.NaN = color.White
 	p.Add(hm)
 	if len(m.ties) > 0 {
@@ -494,9 +503,12 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 	ch := newChart(false)
 	p := ch.p
 	p.Title.Text = fmt.Sprintf("sweep %s: the largest %s that converged for every goal and weight", d.Name, d.RateAxis)
-	p.X.Label.Text = "input"
+	if d.Method == string(grid.Command) {
+		p.Title.Text = fmt.Sprintf("sweep %s: the largest %s at which every run converged%s", d.Name, d.RateAxis, prefixed(", per ", d.YAxis))
+	}
+	p.X.Label.Text = d.YAxis
 	p.Y.Label.Text = "largest converging " + d.RateAxis + " (log scale)"
-	gridTickers(p, d.Inputs, false, d.Rates, true)
+	gridTickers(p, yValues(d), false, d.Rates, true)
 	yb := bounds(d.Rates, true)
 	p.Y.Min, p.Y.Max = yb[0], yb[len(yb)-1]
 	// A lone frontier is "experiment", filled circles in the converged
@@ -506,8 +518,9 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 	series := frontiers(d)
 	if len(series) > 1 {
 		ch.below = true
+		palette := seriesPalette(d)
 		for i, s := range series {
-			if err := addSeries(ch, i, s); err != nil {
+			if err := addSeries(ch, d, palette, i, s); err != nil {
 				return nil, err
 			}
 		}
@@ -559,12 +572,12 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 // hollow marks, joined by a line where neighbouring inputs both have one
 // (an input where nothing converged breaks it), dashed once the colours
 // run out, and its legend entry, which says so when nothing converged.
-func addSeries(ch *chartLayout, i int, s frontierSeries) error {
+func addSeries(ch *chartLayout, d *Data, palette []string, i int, s frontierSeries) error {
 	style := seriesThumb{
-		line:  draw.LineStyle{Color: hexColor(seriesColors[i%len(seriesColors)]), Width: vg.Points(1.2)},
-		glyph: draw.GlyphStyle{Color: hexColor(seriesColors[i%len(seriesColors)]), Radius: vg.Points(4), Shape: hollowGlyph(i % 5)},
+		line:  draw.LineStyle{Color: hexColor(palette[i%len(palette)]), Width: vg.Points(1.2)},
+		glyph: draw.GlyphStyle{Color: hexColor(palette[i%len(palette)]), Radius: vg.Points(4), Shape: hollowGlyph(i % 5)},
 	}
-	if i >= len(seriesColors) {
+	if i >= len(palette) {
 		style.line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	}
 	var pts, run plotter.XYs
@@ -594,9 +607,14 @@ func addSeries(ch *chartLayout, i int, s frontierSeries) error {
 		return err
 	}
 	label := s.Label
-	if len(pts) == 0 {
-		label += " (converged at no input)"
-	} else {
+	switch {
+	case len(pts) > 0:
+	case d.YAxis == "":
+		label += " (nothing converged)"
+	default:
+		label += " (converged at no " + d.YAxis + ")"
+	}
+	if len(pts) > 0 {
 		sc, err := plotter.NewScatter(pts)
 		if err != nil {
 			return err

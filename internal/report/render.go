@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"sweep/internal/grid"
 )
 
 // The plot area of every chart, in SVG units.
@@ -113,13 +115,13 @@ func num(v float64) string { return fmt.Sprintf("%g", v) }
 
 // mapPanel is one panel of the stability map: the runs of one set of
 // limits, either all of them (the aggregate, each cell the commonest
-// verdict over goals and weights) or those of one goal and weight (each
-// cell one run).
+// verdict over goals and weights, or a program's Rest) or those of one
+// goal and weight (one combination of Rest; each cell one run).
 type mapPanel struct {
-	Limits       Limits
-	All          bool
-	Goal, Weight float64
-	Label        string
+	Limits Limits
+	All    bool
+	Combo  int // the index in Data.Combos of a panel that is not All
+	Label  string
 	// Group names the set of limits when the sweep has several, for the
 	// selector's groups; "" when it has one.
 	Group string
@@ -127,44 +129,59 @@ type mapPanel struct {
 
 // mapPanels lists the map's panels in the order the selector offers them:
 // per set of limits (in the order of d.Limits) the aggregate, then each
-// goal and weight, by goal, then weight. Labels name the limits only when
-// the sweep has several sets, so that a sweep of one set of limits reads
-// as it always has.
+// goal and weight (each combination of Rest), by goal, then weight. Labels
+// name the limits only when the sweep has several sets, so that a sweep of
+// one set of limits reads as it always has. A program's sweep without
+// Rest has the aggregate only, which is every run's own cell.
 func mapPanels(d *Data) []mapPanel {
-	type gw struct{ goal, weight float64 }
-	seen := map[Limits]map[gw]bool{}
-	keys := map[Limits][]gw{}
+	type key struct {
+		limits Limits
+		combo  int
+	}
+	seen := map[key]bool{}
 	for _, c := range d.Cells {
-		k := gw{c.Goal, c.Weight}
-		if seen[c.Limits] == nil {
-			seen[c.Limits] = map[gw]bool{}
-		}
-		if !seen[c.Limits][k] {
-			seen[c.Limits][k] = true
-			keys[c.Limits] = append(keys[c.Limits], k)
-		}
+		seen[key{c.Limits, c.combo}] = true
 	}
 	name := limitsNamer(d.Limits)
 	var out []mapPanel
 	for _, l := range d.Limits {
 		n := name(l)
-		out = append(out, mapPanel{Limits: l, All: true, Label: "all goals and weights" + prefixed(", ", n), Group: n})
-		ks := keys[l]
-		slices.SortFunc(ks, func(a, b gw) int {
-			if a.goal != b.goal {
-				return cmpFloat(a.goal, b.goal)
+		out = append(out, mapPanel{Limits: l, All: true, Label: aggregateLabel(d) + prefixed(", ", n), Group: n})
+		if len(d.Rest) == 0 {
+			continue
+		}
+		for i := range d.Combos {
+			if !seen[key{l, i}] {
+				continue
 			}
-			return cmpFloat(a.weight, b.weight)
-		})
-		for _, k := range ks {
-			label := fmt.Sprintf("goal %g, weight %g", k.goal, k.weight)
+			label := d.comboName(i, false)
 			if n != "" {
 				label = n + ", " + label
 			}
-			out = append(out, mapPanel{Limits: l, Goal: k.goal, Weight: k.weight, Label: label, Group: n})
+			out = append(out, mapPanel{Limits: l, Combo: i, Label: label, Group: n})
 		}
 	}
 	return out
+}
+
+// aggregateLabel names the aggregate panel: all goals and weights, or all
+// values of a program's Rest.
+func aggregateLabel(d *Data) string {
+	switch {
+	case d.Method != string(grid.Command):
+		return "all goals and weights"
+	case len(d.Rest) == 0:
+		return "all runs"
+	}
+	return "all values of " + andList(d.Rest)
+}
+
+// andList joins names for prose: "a", "a and b", "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // mapSVG draws the stability map: per set of limits, one panel for all
@@ -177,7 +194,7 @@ func mapPanels(d *Data) []mapPanel {
 // there is none.
 func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 	var b strings.Builder
-	svgOpen(&b, "stability-map", "stability map: "+d.RateAxis+" against input, coloured by verdict", 0)
+	svgOpen(&b, "stability-map", "stability map: "+d.RateAxis+prefixed(" against ", d.YAxis)+", coloured by verdict", 0)
 	xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
 	xa := axis{lo: xb[0], hi: xb[len(xb)-1], log: true, from: marginL, to: marginL + plotW}
 	ya := axis{lo: yb[0], hi: yb[len(yb)-1], from: margin + plotH, to: margin}
@@ -190,14 +207,14 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 	}
 
 	type run struct {
-		limits       Limits
-		goal, weight float64
+		limits Limits
+		combo  int
 	}
 	type pos struct{ rate, input float64 }
 	byPanel := map[run]map[pos]Cell{}
 	counts := map[Limits]map[pos]map[string]int{}
 	for _, c := range d.Cells {
-		k := run{c.Limits, c.Goal, c.Weight}
+		k := run{c.Limits, c.combo}
 		if byPanel[k] == nil {
 			byPanel[k] = map[pos]Cell{}
 		}
@@ -230,21 +247,22 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 		i, j := rateIndex[p.rate], inputIndex[p.input]
 		x0, x1 := marginL+(xb[i]-xa.lo)/(xa.hi-xa.lo)*plotW, marginL+(xb[i+1]-xa.lo)/(xa.hi-xa.lo)*plotW
 		y0, y1 := ya.from+(yb[j+1]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from), ya.from+(yb[j]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from)
-		fmt.Fprintf(&b, `<rect class="cell" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" shape-rendering="crispEdges" data-rate="%s" data-input="%s" data-verdict="%s"><title>%s</title></rect>`,
-			x0, y0, x1-x0, y1-y0, fill, num(p.rate), num(p.input), verdict, template.HTMLEscapeString(title))
+		fmt.Fprintf(&b, `<rect class="cell" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" shape-rendering="crispEdges" data-rate="%s"%s data-verdict="%s"><title>%s</title></rect>`,
+			x0, y0, x1-x0, y1-y0, fill, num(p.rate), yAttr(d, p.input), verdict, template.HTMLEscapeString(title))
 	}
 
+	verdicts := VerdictsOf(d.Method)
 	gradients := map[string]bool{}
 	aggregate := func(l Limits, limits string) {
 		for _, p := range positions[l] {
 			var parts []string
-			for _, v := range Verdicts {
+			for _, v := range verdicts {
 				if c := counts[l][p][v]; c > 0 {
 					parts = append(parts, fmt.Sprintf("%d %s", c, v))
 				}
 			}
-			title := fmt.Sprintf("%s %g, input %g%s: %s", d.RateAxis, p.rate, p.input, limits, strings.Join(parts, ", "))
-			best := commonest(counts[l][p])
+			title := fmt.Sprintf("%s %g%s%s: %s", d.RateAxis, p.rate, d.yText(p.input), limits, strings.Join(parts, ", "))
+			best := commonest(counts[l][p], verdicts)
 			if len(best) == 1 {
 				cell(p, Colors[best[0]], best[0], title)
 				continue
@@ -280,14 +298,16 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 			fmt.Fprintf(&b, `<g class="panel" data-panel="%d" style="display:none">`, i)
 		}
 		limits := prefixed(", ", name(pn.Limits))
-		if pn.All {
+		// A program's sweep without Rest has a run per cell: its one
+		// panel shows the runs.
+		if pn.All && len(d.Rest) > 0 {
 			aggregate(pn.Limits, limits)
 		} else {
-			byPos := byPanel[run{pn.Limits, pn.Goal, pn.Weight}]
+			byPos := byPanel[run{pn.Limits, pn.Combo}]
 			for _, p := range positions[pn.Limits] {
 				if c, ok := byPos[p]; ok {
-					cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g, input %g, goal %g, weight %g%s: %s in %d steps",
-						c.RunID, d.RateAxis, c.Rate, c.Input, c.Goal, c.Weight, limits, c.Verdict, c.Steps))
+					cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g%s%s%s: %s",
+						c.RunID, d.RateAxis, c.Rate, d.yText(c.Input), d.restText(c.Rest), limits, ended(c)))
 				}
 			}
 		}
@@ -298,9 +318,50 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 			theoryCurve(&b, xa, ya, k, fmt.Sprintf("theory: alpha = %g/input²", k), k == 2)
 		}
 	}
-	axes(&b, xa, ya, gridTicksSVG(d.Rates, xa, true), gridTicksSVG(d.Inputs, ya, false), d.RateAxis+" (log scale)", "input")
+	axes(&b, xa, ya, gridTicksSVG(d.Rates, xa, true), gridTicksSVG(yValues(d), ya, false), d.RateAxis+" (log scale)", d.YAxis)
 	b.WriteString(`</svg>`)
 	return b.String(), panels, ties
+}
+
+// ended says how a run ended, for a cell's title: "converged in 12
+// steps", or why a failed run failed.
+func ended(c Cell) string {
+	if c.Verdict == "failed" {
+		s := "failed after " + plural(c.Steps, "row")
+		if c.Steps == 0 {
+			s = "failed before its first row"
+		}
+		if c.Reason != "" {
+			s += ": " + c.Reason
+		}
+		return s
+	}
+	return fmt.Sprintf("%s in %d steps", c.Verdict, c.Steps)
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// yAttr is the data attribute of a value of YAxis, data-input="2"; none
+// for a sweep without one.
+func yAttr(d *Data, v float64) string {
+	if d.YAxis == "" {
+		return ""
+	}
+	return fmt.Sprintf(` data-%s="%s"`, d.YAxis, num(v))
+}
+
+// yValues are the values of YAxis to label on an axis: none for a sweep
+// without one, whose one row stands for every run.
+func yValues(d *Data) []float64 {
+	if d.YAxis == "" {
+		return nil
+	}
+	return d.Inputs
 }
 
 func cmpFloat(a, b float64) int {
@@ -386,21 +447,23 @@ func ticks(a axis) []float64 {
 	return out
 }
 
-// frontierSeries is the frontier of one set of limits: a point per input.
+// frontierSeries is the frontier of one group (one set of limits, and
+// for a program's sweep maybe one combination of Rest): a point per input.
 type frontierSeries struct {
 	Limits Limits
-	Label  string // the limits' name (see limitsNamer); "" when the sweep has one set
+	Combo  int
+	Label  string // the group's name (see groupNamer); "" when the sweep has one group
 	Points []Frontier
 }
 
-// frontiers splits d.Frontier into one series per set of limits, in the
-// order of d.Limits.
+// frontiers splits d.Frontier into one series per group, in the order of
+// groups.
 func frontiers(d *Data) []frontierSeries {
-	name := limitsNamer(d.Limits)
+	name := groupNamer(d)
 	var out []frontierSeries
 	for _, f := range d.Frontier {
-		if len(out) == 0 || out[len(out)-1].Limits != f.Limits {
-			out = append(out, frontierSeries{Limits: f.Limits, Label: name(f.Limits)})
+		if len(out) == 0 || out[len(out)-1].Limits != f.Limits || out[len(out)-1].Combo != f.Combo {
+			out = append(out, frontierSeries{Limits: f.Limits, Combo: f.Combo, Label: name(group{f.Limits, f.Combo})})
 		}
 		out[len(out)-1].Points = append(out[len(out)-1].Points, f)
 	}
@@ -412,6 +475,15 @@ func frontiers(d *Data) []frontierSeries {
 // none of a verdict's (the map's colours mean verdicts) nor the theory's
 // black.
 var seriesColors = []string{"#009E73", "#56B4E9", "#CC79A7", "#332288", "#882255", "#44AA99", "#AA4499", "#88CCEE", "#DDCC77", "#117733"}
+
+// seriesPalette returns the colours of d's frontier series: seriesColors
+// without the colours of d's verdicts but converged's, the first (a
+// program's sweep has failed's reddish purple).
+func seriesPalette(d *Data) []string {
+	avoid := verdictColors(d)
+	delete(avoid, Colors["converged"])
+	return unlike(seriesColors, avoid)
+}
 
 // seriesMarker returns the d attribute of the hollow marker of series i at
 // (x, y): circle, square, triangle, diamond, down-pointing triangle, so
@@ -442,7 +514,11 @@ func frontierSVG(d *Data) string {
 	if len(series) > 1 {
 		extra = 8 + rowH*len(series)
 	}
-	svgOpen(&b, "frontier", "the largest converging "+d.RateAxis+" per input, against the theory", extra)
+	label := "the largest converging " + d.RateAxis + prefixed(" per ", d.YAxis)
+	if d.Method != string(grid.Command) {
+		label += ", against the theory"
+	}
+	svgOpen(&b, "frontier", label, extra)
 	yb := bounds(d.Rates, true)
 	xa := axis{lo: d.Inputs[0] - 0.5, hi: d.Inputs[len(d.Inputs)-1] + 0.5, from: marginL, to: marginL + plotW}
 	if len(d.Inputs) > 1 {
@@ -461,15 +537,15 @@ func frontierSVG(d *Data) string {
 			if !f.HasLargest {
 				continue
 			}
-			fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s" data-input="%s" data-rate="%s"><title>input %g: largest converging %s %g (theory %s)</title></circle>`,
-				xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], num(f.Input), num(f.Largest), f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
+			fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s"%s data-rate="%s"><title>%s</title></circle>`,
+				xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], yAttr(d, f.Input), num(f.Largest), frontierTitle(d, "", f))
 		}
 	} else {
 		for i, s := range series {
 			seriesSVG(&b, d, xa, ya, i, s, margin+plotH+marginB+8+rowH*i)
 		}
 	}
-	axes(&b, xa, ya, gridTicksSVG(d.Inputs, xa, true), gridTicksSVG(d.Rates, ya, false), "input", "largest converging "+d.RateAxis+" (log scale)")
+	axes(&b, xa, ya, gridTicksSVG(yValues(d), xa, true), gridTicksSVG(d.Rates, ya, false), d.YAxis, "largest converging "+d.RateAxis+" (log scale)")
 	b.WriteString(`</svg>`)
 	return b.String()
 }
@@ -477,9 +553,10 @@ func frontierSVG(d *Data) string {
 // seriesSVG draws the frontier of series i of several, and its legend
 // entry at height ly below the plot.
 func seriesSVG(b *strings.Builder, d *Data, xa, ya axis, i int, s frontierSeries, ly int) {
-	color := seriesColors[i%len(seriesColors)]
+	palette := seriesPalette(d)
+	color := palette[i%len(palette)]
 	dash := ""
-	if i >= len(seriesColors) {
+	if i >= len(palette) {
 		dash = ` stroke-dasharray="5 3"`
 	}
 	label := template.HTMLEscapeString(s.Label)
@@ -502,15 +579,39 @@ func seriesSVG(b *strings.Builder, d *Data, xa, ya axis, i int, s frontierSeries
 			continue
 		}
 		found = true
-		fmt.Fprintf(b, `<path class="frontier-point" d="%s" fill="none" stroke="%s" stroke-width="1.5" data-input="%s" data-rate="%s"><title>%s, input %g: largest converging %s %g (theory %s)</title></path>`,
-			seriesMarker(i, xa.pos(f.Input), ya.pos(f.Largest)), color, num(f.Input), num(f.Largest), label, f.Input, d.RateAxis, f.Largest, theoryText(f.Theory))
+		fmt.Fprintf(b, `<path class="frontier-point" d="%s" fill="none" stroke="%s" stroke-width="1.5"%s data-rate="%s"><title>%s</title></path>`,
+			seriesMarker(i, xa.pos(f.Input), ya.pos(f.Largest)), color, yAttr(d, f.Input), num(f.Largest), frontierTitle(d, label, f))
 	}
 	text := s.Label
 	if !found {
-		text += " (converged at no input)"
+		text += " (converged at no " + d.YAxis + ")"
+		if d.YAxis == "" {
+			text = s.Label + " (nothing converged)"
+		}
 	}
 	fmt.Fprintf(b, `<g class="legend-entry"><line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1.2"%s/><path d="%s" fill="none" stroke="%s" stroke-width="1.5"/><text x="%d" y="%d" font-size="11" fill="#222">%s</text></g></g>`,
 		marginL, marginL+20, ly+6, ly+6, color, dash, seriesMarker(i, float64(marginL+10), float64(ly+6)), color, marginL+26, ly+10, template.HTMLEscapeString(text))
+}
+
+// frontierTitle is the title of a frontier point, after the label of its
+// series (HTML already; "" for a lone series): "input 2: largest
+// converging alpha 0.25 (theory 0.5)". A program's sweep has no theory.
+func frontierTitle(d *Data, label string, f Frontier) string {
+	var where []string
+	if label != "" {
+		where = append(where, label)
+	}
+	if d.YAxis != "" {
+		where = append(where, template.HTMLEscapeString(fmt.Sprintf("%s %g", d.YAxis, f.Input)))
+	}
+	s := template.HTMLEscapeString(fmt.Sprintf("largest converging %s %g", d.RateAxis, f.Largest))
+	if len(where) > 0 {
+		s = strings.Join(where, ", ") + ": " + s
+	}
+	if d.Method != string(grid.Command) {
+		s += " (theory " + theoryText(f.Theory) + ")"
+	}
+	return s
 }
 
 func theoryText(t float64) string {
@@ -553,8 +654,12 @@ func curvesSVG(d *Data) string {
 		}
 		fmt.Fprintf(&b, `"><title>%s</title></path>`, template.HTMLEscapeString(c.Label))
 		for _, p := range c.Points {
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>step %d, weight %s, error %s</title></circle>`,
-				xa.pos(float64(p.Step)), y(p.Error), c.Color, p.Step, num(p.Weight), num(p.Error))
+			weight := ", weight " + num(p.Weight)
+			if math.IsNaN(p.Weight) && d.Method == string(grid.Command) {
+				weight = "" // a program need not print its weight
+			}
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>step %d%s, error %s</title></circle>`,
+				xa.pos(float64(p.Step)), y(p.Error), c.Color, p.Step, weight, num(p.Error))
 		}
 		ly := margin + plotH + marginB + 8 + rowH*i
 		fmt.Fprintf(&b, `<g class="legend-entry"><line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2"%s/><text x="%d" y="%d" font-size="11" fill="#222">%s</text></g></g>`,
@@ -600,11 +705,11 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; }
 {{end}}</table>
 <p class="legend">{{range .Legend}}<span><i style="background:{{.Color}}"></i>{{.Name}}</span>{{end}}</p>
 <h2>Stability map</h2>
-<p>Each cell is one {{.D.RateAxis}} and input; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{end}}hover a cell for the counts or the run). {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}{{with .Varying}} Runs of different limits are different experiments: each panel shows one set of limits ({{.}}).{{end}}</p>
+<p>Each cell is one {{.D.RateAxis}}{{with .D.YAxis}} and {{.}}{{end}}; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{else if .Over}}the commonest over {{.Over}} in the aggregate; {{end}}hover a cell for the counts or the run). {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}{{if .Command}}A failed run is one whose program exited non-zero, died, timed out or broke the trace protocol; hover it for why.{{end}}{{with .Varying}} Runs of different limits are different experiments: each panel shows one set of limits ({{.}}).{{end}}</p>
 <label>Panel: <select id="panel">{{range .PanelGroups}}{{if .Label}}<optgroup label="{{.Label}}">{{end}}{{range .Options}}<option value="{{.Value}}">{{.Label}}</option>{{end}}{{if .Label}}</optgroup>{{end}}{{end}}</select></label>
 <div>{{.Map}}</div>
 <h2>Frontier</h2>
-<p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{with .Varying}}, one series per set of limits ({{.}}){{end}}{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>
+{{if .Command}}<p>The largest {{.D.RateAxis}} at which every run converged{{with .D.YAxis}}, per {{.}}{{end}}{{with .Series}}, one series per {{.}}{{end}}{{with .Together}}, {{.}}{{end}}.</p>{{else}}<p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{with .Varying}}, one series per set of limits ({{.}}){{end}}{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>{{end}}
 <div>{{.Frontier}}</div>
 <h2>Error curves</h2>
 {{if .NoTraces}}<p id="no-traces">Sweep {{.D.Name}} stores no traces (it ran with <code>--trace none</code>), so there are no error curves to draw. To see them, run the sweep again with traces (a sweep of its own beside this one): <code>{{.Rerun}}</code></p>
@@ -674,7 +779,8 @@ func Write(w io.Writer, d *Data) error {
 	}
 	var counts []int64
 	var leg []legend
-	for _, v := range Verdicts {
+	verdicts := VerdictsOf(d.Method)
+	for _, v := range verdicts {
 		counts = append(counts, d.Counts[v])
 		leg = append(leg, legend{v, template.CSS(Colors[v])})
 	}
@@ -689,13 +795,53 @@ func Write(w io.Writer, d *Data) error {
 	if d.TraceEvery != 0 {
 		curves = curvesSVG(d)
 	}
+	series, together := seriesText(d)
 	return page.Execute(w, map[string]any{
-		"D": d, "GD": d.Method == "gradient_descent", "Verdicts": Verdicts, "Counts": counts, "Legend": leg,
+		"D": d, "GD": d.Method == "gradient_descent", "Verdicts": verdicts, "Counts": counts, "Legend": leg,
+		"Command": d.Method == string(grid.Command), "Over": over(d), "Series": series, "Together": together,
 		"PanelGroups": groups, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
 		"Varying": varying(d.Limits), "Provenance": prov,
 		"Curves": template.HTML(curves), "NoTraces": d.TraceEvery == 0,
 		"Rerun": RerunCommand(d),
 	})
+}
+
+// over names what a program's aggregate panel is the commonest verdict
+// over: "all values of momentum"; "" when it has no Rest (each cell is
+// one run) or is a built-in rule's.
+func over(d *Data) string {
+	if d.Method != string(grid.Command) || len(d.Rest) == 0 {
+		return ""
+	}
+	return aggregateLabel(d)
+}
+
+// seriesText says what a program's frontier has a series per: "set of
+// limits (iterations)", "value of momentum", "combination of goal and
+// momentum", or several of those; "" for one series. together says which
+// axes it draws together instead, when there are too many combinations of
+// them to draw apart (see perCombo).
+func seriesText(d *Data) (series, together string) {
+	var parts []string
+	if v := varying(d.Limits); v != "" {
+		parts = append(parts, "set of limits ("+v+")")
+	}
+	var vary []string
+	for k, v := range restVaries(d) {
+		if v {
+			vary = append(vary, d.Rest[k])
+		}
+	}
+	switch {
+	case len(vary) == 0:
+	case !d.perCombo():
+		together = "every value of " + andList(vary) + " together (too many to draw apart)"
+	case len(vary) == 1:
+		parts = append(parts, "value of "+vary[0])
+	default:
+		parts = append(parts, "combination of "+andList(vary))
+	}
+	return strings.Join(parts, " and "), together
 }
 
 // RerunCommand returns the command that runs a sweep again with every trace
