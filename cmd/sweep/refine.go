@@ -94,6 +94,9 @@ func runRefine(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // refineSweep finds the edges of a stored sweep, stores the probes and the
 // edges, and prints the edges per input.
 func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec *grid.Spec, precision float64, stdout, stderr io.Writer) int {
+	if spec.Method == grid.Command {
+		return refineProgram(ctx, st, g, spec, precision, stdout, stderr)
+	}
 	start := time.Now()
 	// Refinement is deterministic: a first pass counts the probes, so that
 	// they get a range of run ids like any sweep, and a second stores them.
@@ -159,7 +162,7 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 	for _, a := range spec.LimitAxes() {
 		limits = append(limits, a.Name)
 	}
-	return printEdges(after, st.Path(), g.ID, limits, stdout, stderr)
+	return printEdges(after, st.Path(), g.ID, limits, false, stdout, stderr)
 }
 
 // lineAxes names the axes besides the rate, whose every combination refine
@@ -207,7 +210,7 @@ func (u *unstored) Done(r *runner.Result) error {
 // change, over the input's goals and starting weights: how many of them
 // have that edge, its lowest and highest rate, and where the theory puts
 // it.
-func printEdges(ctx context.Context, db string, sweepID int64, limits []string, stdout, stderr io.Writer) int {
+func printEdges(ctx context.Context, db string, sweepID int64, limits []string, program bool, stdout, stderr io.Writer) int {
 	r, err := store.OpenReader(ctx, db)
 	if err != nil {
 		return report(stderr, err)
@@ -217,11 +220,17 @@ func printEdges(ctx context.Context, db string, sweepID int64, limits []string, 
 	if len(limits) > 0 {
 		per = "input and " + strings.Join(limits, " and ")
 	}
+	if program {
+		per += " and the program's other axes (params)"
+	}
 	fmt.Fprintf(stdout, "per %s, every rate at which convergence, divergence or overshooting starts or stops, numbered by rate (n);\n", per)
 	fmt.Fprintln(stdout, "over the input's goals and starting weights: how many have that edge (combinations), its lowest and highest rate")
 	line := "input"
 	for _, l := range limits {
 		line += ", " + l // names of limit axes, never text from the user
+	}
+	if program {
+		line += ", params" // a program's other axes
 	}
 	rows, err := r.Query(ctx, `
 		SELECT `+line+`, edge, n, change, count(*) AS combinations, min(value) AS lowest, max(value) AS highest, theory

@@ -74,26 +74,49 @@ type Edge struct {
 type Boundary struct {
 	Input, Goal, Weight float64
 	Limits              grid.Limits
-	Edges               []Edge
+	// Line is the config of the lowest rate with these values: for a
+	// program's sweep, its other axes are in Line.Params.
+	Line  grid.Config
+	Edges []Edge
 }
 
-// outcome is what bisection needs to know of a run.
-type outcome struct {
-	verdict    runner.Verdict
-	overshoots bool // delta changed sign between two rows: the prediction jumped past the goal
+// Outcome is what bisection needs to know of a run.
+type Outcome struct {
+	Verdict    runner.Verdict
+	Overshoots bool // delta changed sign between two rows: the prediction jumped past the goal
+}
+
+// RunFunc runs config c and returns its outcome: a config of the grid
+// when probe is false, else a probe, numbered in c.Index from 0 in the
+// order the probes are made (the same order every time: refinement is
+// deterministic).
+type RunFunc func(c grid.Config, probe bool) (Outcome, error)
+
+// Kinds returns the edge kinds refine finds for a method: the converge
+// edge for hot_cold; converge, diverge and overshoot for gradient descent;
+// converge and diverge for a program (overshoot needs a delta in every
+// row, which a program need not print).
+func Kinds(m grid.Method) []string {
+	switch m {
+	case grid.GradientDescent:
+		return []string{Converge, Diverge, Overshoot}
+	case grid.Command:
+		return []string{Converge, Diverge}
+	}
+	return []string{Converge}
 }
 
 // inside reports whether a run is on the near side of an edge: converged
 // (converge), did not diverge (diverge: the near side is below), did not
 // overshoot (overshoot).
-func inside(kind string, o outcome) bool {
+func inside(kind string, o Outcome) bool {
 	switch kind {
 	case Converge:
-		return o.verdict == runner.Converged
+		return o.Verdict == runner.Converged
 	case Diverge:
-		return o.verdict != runner.Diverged
+		return o.Verdict != runner.Diverged
 	}
-	return !o.overshoots
+	return !o.Overshoots
 }
 
 // chunkRows is how many trace rows a run holds in memory at once: runs of
@@ -109,13 +132,12 @@ type trainer struct {
 	kept   []runner.Row
 	every  int         // the trace rows probes keep: 1 all, 0 none, N every Nth and the deciding row
 	probes runner.Sink // nil: probes are only counted
-	index  int64       // the number of the next probe
 	result runner.Result
 }
 
 // run trains c and returns its outcome; a probe's rows and result go to the
 // probes sink, numbered in the order they are made.
-func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
+func (t *trainer) run(c grid.Config, probe bool) (Outcome, error) {
 	if t.ctx.Err() != nil {
 		// Stopped: finish the bisection at once with one-step runs; the
 		// caller discards it all.
@@ -125,16 +147,12 @@ func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
 	if !probe {
 		sink = nil
 	}
-	if probe {
-		c.Index = t.index
-		t.index++
-	}
 	if sink != nil {
 		sink.Start(c)
 	}
 	tr := runner.NewTrainer(c, 1) // every row: overshoot is judged on all of them
 	var (
-		o         outcome
+		o         Outcome
 		lastDelta float64
 		started   bool
 	)
@@ -142,7 +160,7 @@ func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
 		rows := tr.Next(t.chunk)
 		for _, r := range rows {
 			if started && r.Delta*lastDelta < 0 {
-				o.overshoots = true
+				o.Overshoots = true
 			}
 			lastDelta, started = r.Delta, true
 		}
@@ -159,7 +177,7 @@ func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
 		if !done {
 			continue
 		}
-		o.verdict = v
+		o.Verdict = v
 		if sink == nil {
 			return o, nil
 		}
@@ -180,14 +198,22 @@ func (t *trainer) run(c grid.Config, probe bool) (outcome, error) {
 // probes. Once ctx is canceled it returns within a few steps, and what it
 // returns then means nothing.
 func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, probes runner.Sink) ([]Boundary, error) {
-	kinds := []string{Converge}
-	if spec.Method == grid.GradientDescent {
-		kinds = []string{Converge, Diverge, Overshoot}
-	}
+	t := &trainer{ctx: ctx, chunk: make([]runner.Row, 0, chunkRows), every: every, probes: probes}
+	return Edges(ctx, spec, precision, Kinds(spec.Method), t.run)
+}
+
+// Edges finds the edges of the given kinds of every (input, goal, weight,
+// limits, and a program's other axes) of the sweep, in sweep order, with
+// run running the grid's configs and the probes between them. It returns
+// the first error of run. Once ctx is canceled it returns at the next
+// line, and what it returns then means nothing.
+func Edges(ctx context.Context, spec *grid.Spec, precision float64, kinds []string, run RunFunc) ([]Boundary, error) {
 	rates := slices.Clone(spec.Axes[0].Values)
 	slices.Sort(rates)
-	t := &trainer{ctx: ctx, chunk: make([]runner.Row, 0, chunkRows), every: every, probes: probes}
-	var out []Boundary
+	var (
+		out    []Boundary
+		probes int64 // the number of the next probe
+	)
 	// A line is a config of the lowest rate index: every other axis (input,
 	// goal, weight and the limits that are axes) takes each of its values
 	// along the lines, in sweep order, the rate being the outermost axis.
@@ -198,34 +224,44 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 		}
 		cfg := spec.Config(line)
 		cfg.Index = 0
-		b := Boundary{Input: cfg.Input, Goal: cfg.Goal, Weight: cfg.Weight, Limits: cfg.Limits}
+		b := Boundary{Input: cfg.Input, Goal: cfg.Goal, Weight: cfg.Weight, Limits: cfg.Limits, Line: cfg}
 		// The edges' bisections meet at the same rates (converge and
 		// diverge share their first halvings): a rate is run once, and a
 		// probe is never made twice.
-		seen := map[float64]outcome{}
-		run := func(rate float64, probe bool) (outcome, bool, error) {
+		seen := map[float64]Outcome{}
+		at := func(rate float64, probe bool) (Outcome, bool, error) {
 			if o, ok := seen[rate]; ok {
 				return o, false, nil
 			}
 			c := cfg
 			c.Rate = rate
-			o, err := t.run(c, probe)
-			if err == nil && t.ctx.Err() == nil {
+			if c.Params != nil { // a program's: the rate is its first parameter
+				c.Params = slices.Clone(c.Params)
+				c.Params[0] = rate
+			}
+			if probe {
+				c.Index = probes
+				probes++
+			} else {
+				c.Index = line + int64(slices.Index(spec.Axes[0].Values, rate))*lines
+			}
+			o, err := run(c, probe)
+			if err == nil && ctx.Err() == nil {
 				seen[rate] = o
 			}
 			return o, true, err
 		}
 		// The grid's own runs, rate by rate, ascending.
-		outcomes := make([]outcome, len(rates))
+		outcomes := make([]Outcome, len(rates))
 		for i, r := range rates {
-			o, _, err := run(r, false)
+			o, _, err := at(r, false)
 			if err != nil {
 				return nil, err
 			}
 			outcomes[i] = o
 		}
 		for _, kind := range kinds {
-			es, err := edges(kind, rates, outcomes, precision, run)
+			es, err := edges(kind, rates, outcomes, precision, at)
 			if err != nil {
 				return nil, err
 			}
@@ -240,8 +276,8 @@ func Refine(ctx context.Context, spec *grid.Spec, precision float64, every int, 
 // (ascending) with one on the near side and the other not is a bracket,
 // bisected on its own, lowest first. With no such pair it returns one Edge
 // that is not Found.
-func edges(kind string, rates []float64, results []outcome, precision float64,
-	run func(rate float64, probe bool) (o outcome, ran bool, err error)) ([]Edge, error) {
+func edges(kind string, rates []float64, results []Outcome, precision float64,
+	run func(rate float64, probe bool) (o Outcome, ran bool, err error)) ([]Edge, error) {
 	var out []Edge
 	for i := 0; i+1 < len(results); i++ {
 		in := inside(kind, results[i])
@@ -265,7 +301,7 @@ func edges(kind string, rates []float64, results []outcome, precision float64,
 // the near side of the edge and the other not; lowInside says which end
 // is on the near side.
 func bisect(kind string, low, high float64, lowInside bool, precision float64,
-	run func(rate float64, probe bool) (o outcome, ran bool, err error)) (Edge, error) {
+	run func(rate float64, probe bool) (o Outcome, ran bool, err error)) (Edge, error) {
 	e := Edge{Kind: kind}
 	for high/low-1 > precision {
 		mid := math.Sqrt(low * high)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"sweep/internal/grid"
+	"sweep/internal/runner"
 )
 
 // GridSweep is a stored sweep as it was written: enough to parse its file
@@ -19,13 +20,14 @@ type GridSweep struct {
 	Name        string
 	File, YAML  string
 	Fingerprint string
-	TraceEvery  int // the trace storage it ran with (which --trace may have set)
+	TraceEvery  int    // the trace storage it ran with (which --trace may have set)
+	ProgramHash string // a program's identity when it ran (sweeps.program_hash); "" for the built-in rules
 }
 
 // LoadSweep returns the sweep with the given id, or with id 0 the newest
 // sweep that is not itself a refinement.
 func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
-	q := "SELECT id, name, file, yaml, fingerprint, trace_every FROM sweeps WHERE refines IS NULL"
+	q := "SELECT id, name, file, yaml, fingerprint, trace_every, coalesce(program_hash, '') FROM sweeps WHERE refines IS NULL"
 	args := []any{}
 	if id > 0 {
 		q += " AND id = ?"
@@ -34,7 +36,7 @@ func (s *Store) LoadSweep(ctx context.Context, id int64) (*GridSweep, error) {
 		q += " ORDER BY id DESC LIMIT 1"
 	}
 	var g GridSweep
-	err := s.db.QueryRowContext(ctx, q, args...).Scan(&g.ID, &g.Name, &g.File, &g.YAML, &g.Fingerprint, &g.TraceEvery)
+	err := s.db.QueryRowContext(ctx, q, args...).Scan(&g.ID, &g.Name, &g.File, &g.YAML, &g.Fingerprint, &g.TraceEvery, &g.ProgramHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fileError(s.path, "read the sweeps of", err)
 	}
@@ -125,6 +127,49 @@ func (s *Store) SaveBoundaries(ctx context.Context, sweepID int64, precision flo
 	}
 	if err := tx.Commit(); err != nil {
 		return fileError(s.path, "record the edges in", err)
+	}
+	return nil
+}
+
+// Verdicts returns the verdicts of the stored runs of sweep id, by config
+// index: what refine needs of a program's runs, which it does not run
+// again.
+func (s *Store) Verdicts(ctx context.Context, id int64) (map[int64]runner.Verdict, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.config_index, r.verdict FROM sweeps s
+		JOIN runs r ON r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1 WHERE s.id = ?`, id)
+	if err != nil {
+		return nil, fileError(s.path, "read the runs of", err)
+	}
+	defer rows.Close()
+	out := map[int64]runner.Verdict{}
+	for rows.Next() {
+		var (
+			i    int64
+			name string
+		)
+		if err := rows.Scan(&i, &name); err != nil {
+			return nil, fileError(s.path, "read the runs of", err)
+		}
+		v, err := runner.ParseVerdict(name)
+		if err != nil {
+			return nil, fileError(s.path, "read the runs of", err)
+		}
+		out[i] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fileError(s.path, "read the runs of", err)
+	}
+	return out, nil
+}
+
+// ShrinkRefinement gives a finished refinement of a program the number of
+// probes it made, of the range reserved for it (see StartRefinement): a
+// program's probes are not counted by a first pass, which would run them.
+// No range overlaps another either way: the runs are all in the shrunk
+// range, and a sweep started meanwhile took ids after the reserved one.
+func (s *Store) ShrinkRefinement(ctx context.Context, id, probes int64) error {
+	if _, err := s.db.ExecContext(ctx, "UPDATE sweeps SET configs = ? WHERE id = ? AND refines IS NOT NULL AND configs >= ?", probes, id, probes); err != nil {
+		return fileError(s.path, "record the refinement in", err)
 	}
 	return nil
 }
