@@ -136,7 +136,8 @@ func loadOutcomes(ctx context.Context, path, sweep string) (_ map[expect.Config]
 		}
 	}
 	rows, err := r.Query(ctx, `
-		SELECT method, coalesce(alpha, step_amount), input, goal, weight, iterations, tolerance, divergence, verdict, steps
+		SELECT method, coalesce(alpha, step_amount), coalesce(input, 0), coalesce(goal, 0), coalesce(weight, 0),
+			iterations, tolerance, divergence, coalesce(params, ''), verdict, steps
 		FROM runs WHERE ? = 0 OR sweep_id = ?`, id, id)
 	if err != nil {
 		return nil, "", fmt.Errorf("read the runs of %s: %w", path, err)
@@ -146,7 +147,7 @@ func loadOutcomes(ctx context.Context, path, sweep string) (_ map[expect.Config]
 	for rows.Next() {
 		var c expect.Config
 		var o expect.Outcome
-		if err := rows.Scan(&c.Method, &c.Rate, &c.Input, &c.Goal, &c.Weight, &c.Iterations, &c.Tolerance, &c.Divergence, &o.Verdict, &o.Steps); err != nil {
+		if err := rows.Scan(&c.Method, &c.Rate, &c.Input, &c.Goal, &c.Weight, &c.Iterations, &c.Tolerance, &c.Divergence, &c.Params, &o.Verdict, &o.Steps); err != nil {
 			return nil, "", fmt.Errorf("read the runs of %s: %w", path, err)
 		}
 		out[c] = o
@@ -192,6 +193,7 @@ func loadCSV(ctx context.Context, path, sweepName string) (map[expect.Config]exp
 		}
 	}
 	sweepCol, hasSweep := col["sweep"]
+	paramsCol, hasParams := col["params"] // a program's other axes; exports of built-in sweeps lack it
 	out := map[expect.Config]expect.Outcome{}
 	for line := 2; ; line++ {
 		rec, err := rd.Read()
@@ -232,6 +234,9 @@ func loadCSV(ctx context.Context, path, sweepName string) (map[expect.Config]exp
 			return nil, csvError(path, line, "a number does not read", err)
 		}
 		c.Iterations = iterations
+		if hasParams {
+			c.Params = rec[paramsCol]
+		}
 		out[c] = expect.Outcome{Verdict: rec[col["verdict"]], Steps: steps}
 	}
 }

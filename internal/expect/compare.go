@@ -9,10 +9,14 @@ import (
 // Config identifies a run across databases and exports: the learning rule,
 // its rate, the config and the limits it ran with.
 type Config struct {
-	Method                    string
+	Method string
+	// Input, Goal and Weight are 0 for a program without such an axis
+	// (NULL in the database, empty in an export), alike on both sides.
 	Rate, Input, Goal, Weight float64
 	Iterations                int64
 	Tolerance, Divergence     float64
+	// Params are a program's other axes, as runs.params; "" for none.
+	Params string
 }
 
 func (c Config) String() string {
@@ -20,7 +24,11 @@ func (c Config) String() string {
 	if c.Method == "hot_cold" {
 		rate = "step_amount"
 	}
-	return fmt.Sprintf("%s %g, input %g, goal %g, weight %g", rate, c.Rate, c.Input, c.Goal, c.Weight)
+	s := fmt.Sprintf("%s %g, input %g, goal %g, weight %g", rate, c.Rate, c.Input, c.Goal, c.Weight)
+	if c.Params != "" {
+		s += ", " + c.Params
+	}
+	return s
 }
 
 // Outcome is a run's verdict and step count.
@@ -71,7 +79,7 @@ func Compare(got, want map[Config]Outcome) Comparison {
 	}
 	order := func(a, b Change) int {
 		x, y := a.Config, b.Config
-		return cmp.Or(cmp.Compare(x.Method, y.Method), cmp.Compare(y.Rate, x.Rate), cmp.Compare(x.Input, y.Input),
+		return cmp.Or(cmp.Compare(x.Method, y.Method), cmp.Compare(x.Params, y.Params), cmp.Compare(y.Rate, x.Rate), cmp.Compare(x.Input, y.Input),
 			cmp.Compare(x.Goal, y.Goal), cmp.Compare(x.Weight, y.Weight), cmp.Compare(x.Iterations, y.Iterations),
 			cmp.Compare(x.Tolerance, y.Tolerance), cmp.Compare(x.Divergence, y.Divergence))
 	}

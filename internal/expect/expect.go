@@ -6,7 +6,10 @@ package expect
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"sweep/internal/grid"
@@ -18,13 +21,14 @@ const MaxListed = 20
 
 // Run is a stored run as a report shows it.
 type Run struct {
-	ID      int64   `json:"run_id"`
-	Rate    float64 `json:"rate"`
-	Input   float64 `json:"input"`
-	Goal    float64 `json:"goal"`
-	Weight  float64 `json:"weight"`
-	Verdict string  `json:"verdict"`
-	Steps   int64   `json:"steps"`
+	ID      int64    `json:"run_id"`
+	Rate    float64  `json:"rate"`
+	Input   *float64 `json:"input"` // nil (null) for a program without the axis
+	Goal    *float64 `json:"goal"`
+	Weight  *float64 `json:"weight"`
+	Params  string   `json:"params,omitempty"` // a program's other axes, as runs.params
+	Verdict string   `json:"verdict"`
+	Steps   int64    `json:"steps"`
 }
 
 // Result is the outcome of one expectation.
@@ -62,16 +66,34 @@ func Check(ctx context.Context, r *store.Reader, sweepID int64, exps []grid.Expe
 }
 
 func checkRuns(ctx context.Context, r *store.Reader, sweepID int64, e grid.Expectation) (Result, error) {
-	query := "SELECT id, coalesce(alpha, step_amount), input, goal, weight, verdict, steps FROM runs WHERE sweep_id = ?"
-	args := []any{sweepID}
-	for _, axis := range []string{grid.AxisAlpha, grid.AxisStepAmount, grid.AxisInput, grid.AxisGoal, grid.AxisWeight,
-		grid.LimitIterations, grid.LimitTolerance, grid.LimitDivergence} {
-		if v, ok := e.Where[axis]; ok {
-			query += " AND " + axis + " = ?"
-			args = append(args, v)
-		}
+	// A program's rate axis is stored in alpha whatever its name, and its
+	// axes without a column in params.
+	var rateAxis sql.NullString
+	rows, err := r.Query(ctx, "SELECT rate_axis FROM sweeps WHERE id = ?", sweepID)
+	if err != nil {
+		return Result{}, err
 	}
-	rows, err := r.Query(ctx, query+" ORDER BY id", args...)
+	for rows.Next() {
+		err = rows.Scan(&rateAxis)
+	}
+	if err := errors.Join(err, rows.Close(), rows.Err()); err != nil {
+		return Result{}, err
+	}
+	query := "SELECT id, coalesce(alpha, step_amount), input, goal, weight, coalesce(params, ''), verdict, steps FROM runs WHERE sweep_id = ?"
+	args := []any{sweepID}
+	for _, axis := range slices.Sorted(maps.Keys(e.Where)) {
+		switch {
+		case rateAxis.Valid && axis == rateAxis.String:
+			query += " AND alpha = ?"
+		case slices.Contains([]string{grid.AxisInput, grid.AxisGoal, grid.AxisWeight, grid.LimitIterations, grid.LimitTolerance, grid.LimitDivergence}, axis),
+			!rateAxis.Valid && (axis == grid.AxisAlpha || axis == grid.AxisStepAmount):
+			query += " AND " + axis + " = ?" // a column of runs: the parser admits only axis names
+		default:
+			query += " AND json_extract(params, '$." + axis + "') = ?" // a program's axis: [a-z_][a-z0-9_]*
+		}
+		args = append(args, e.Where[axis])
+	}
+	rows, err = r.Query(ctx, query+" ORDER BY id", args...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -80,9 +102,11 @@ func checkRuns(ctx context.Context, r *store.Reader, sweepID int64, e grid.Expec
 	picked, differ := 0, 0
 	for rows.Next() {
 		var run Run
-		if err := rows.Scan(&run.ID, &run.Rate, &run.Input, &run.Goal, &run.Weight, &run.Verdict, &run.Steps); err != nil {
+		var input, goal, weight sql.NullFloat64
+		if err := rows.Scan(&run.ID, &run.Rate, &input, &goal, &weight, &run.Params, &run.Verdict, &run.Steps); err != nil {
 			return Result{}, err
 		}
+		run.Input, run.Goal, run.Weight = nullable(input), nullable(goal), nullable(weight)
 		picked++
 		if run.Verdict == e.Verdict && (e.MinSteps == 0 || run.Steps >= int64(e.MinSteps)) && (e.MaxSteps == 0 || run.Steps <= int64(e.MaxSteps)) {
 			continue
@@ -107,6 +131,14 @@ func checkRuns(ctx context.Context, r *store.Reader, sweepID int64, e grid.Expec
 		}
 	}
 	return res, nil
+}
+
+// nullable is a NULL-able column as a pointer, nil for NULL.
+func nullable(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	return &f.Float64
 }
 
 func checkSQL(ctx context.Context, r *store.Reader, sweepID int64, e grid.Expectation) (Result, error) {

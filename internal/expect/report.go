@@ -97,6 +97,17 @@ func (r Run) describe(rateAxis string) string {
 	if r.Steps == 1 {
 		steps = "step"
 	}
-	return fmt.Sprintf("run %d (%s %g, input %g, goal %g, weight %g): %s in %d %s",
-		r.ID, rateAxis, r.Rate, r.Input, r.Goal, r.Weight, r.Verdict, r.Steps, steps)
+	config := fmt.Sprintf("%s %g", rateAxis, r.Rate)
+	for _, a := range []struct {
+		name  string
+		value *float64
+	}{{"input", r.Input}, {"goal", r.Goal}, {"weight", r.Weight}} {
+		if a.value != nil {
+			config += fmt.Sprintf(", %s %g", a.name, *a.value)
+		}
+	}
+	if r.Params != "" {
+		config += ", " + r.Params
+	}
+	return fmt.Sprintf("run %d (%s): %s in %d %s", r.ID, config, r.Verdict, r.Steps, steps)
 }
