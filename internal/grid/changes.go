@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Changes says what newer changes from older, two versions of a sweep file:
@@ -28,15 +29,37 @@ func Changes(older, newer *Spec) []string {
 	if older.Trace != newer.Trace {
 		out = append(out, fmt.Sprintf("trace %s -> %s", older.Trace, newer.Trace))
 	}
+	if older.Method == Command && newer.Method == Command {
+		switch {
+		case !slices.Equal(older.Program.Argv, newer.Program.Argv):
+			out = append(out, "command changed")
+		case older.Program.Hash != "" && newer.Program.Hash != "" && older.Program.Hash != newer.Program.Hash:
+			out = append(out, "program changed") // a file the command names
+		}
+		if older.Program.Timeout != newer.Program.Timeout {
+			out = append(out, fmt.Sprintf("timeout %s -> %s", durationOrNone(older.Program.Timeout), durationOrNone(newer.Program.Timeout)))
+		}
+		if older.RateAxis() != newer.RateAxis() {
+			out = append(out, fmt.Sprintf("rate %s -> %s", older.RateAxis(), newer.RateAxis()))
+		}
+	}
 	values := func(s *Spec, name string) []float64 {
-		for _, a := range s.Axes {
+		for _, a := range slices.Concat(s.Axes, s.Joint) {
 			if a.Name == name {
 				return a.Values
 			}
 		}
 		return nil
 	}
-	for _, name := range axisNames {
+	// The built-ins' axes in their order, then a program's, as each file
+	// names them.
+	names := slices.Clone(axisNames)
+	for _, a := range slices.Concat(older.Axes, older.Joint, newer.Axes, newer.Joint) {
+		if !slices.Contains(names, a.Name) && !isLimit(a.Name) {
+			names = append(names, a.Name)
+		}
+	}
+	for _, name := range names {
 		was, now := values(older, name), values(newer, name)
 		switch {
 		case was == nil && now == nil:
@@ -49,6 +72,14 @@ func Changes(older, newer *Spec) []string {
 		}
 	}
 	return out
+}
+
+// durationOrNone writes a timeout, "none" for none.
+func durationOrNone(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return d.String()
 }
 
 // valueChanges says which values of an axis were added and removed, or

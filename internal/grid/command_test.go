@@ -283,3 +283,19 @@ func TestSampleErrors(t *testing.T) {
 		})
 	}
 }
+
+// What changed between two versions of a program's sweep file: its own
+// axes, its command, its program's files, its timeout.
+func TestCommandChanges(t *testing.T) {
+	older := mustParse(t, "method: command\ncommand: [prog, \"{alpha}\"]\nrate: alpha\ngrid: {alpha: [1, 0.1], momentum: [0, 0.5]}\n")
+	newer := mustParse(t, "method: command\ncommand: [prog, \"{alpha}\", x]\nrate: alpha\ntimeout: 1m\ngrid: {alpha: [1, 0.1], momentum: [0, 0.5, 0.9], beta: 2}\n")
+	got := strings.Join(Changes(older, newer), "; ")
+	if want := "command changed; timeout none -> 1m0s; momentum +1 (0.9); beta added"; got != want {
+		t.Errorf("Changes = %q, want %q", got, want)
+	}
+	same := mustParse(t, "method: command\ncommand: [prog, \"{alpha}\"]\nrate: alpha\ngrid: {alpha: [1, 0.1], momentum: [0, 0.5]}\n")
+	older.Program.Hash, same.Program.Hash = "a", "b"
+	if got := strings.Join(Changes(older, same), "; "); got != "program changed" {
+		t.Errorf("Changes with another program = %q, want %q", got, "program changed")
+	}
+}
