@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"sweep/internal/grid"
 	"sweep/internal/store"
 	"sweep/internal/tabular"
 )
@@ -28,6 +29,14 @@ runs (and, with --trace, the trace rows of those runs), e.g.
 --where "verdict = 'diverged' AND input = 2".
 A FILE is written whole or not at all, and its missing directories are
 created.
+
+When what is exported holds a sweep of a user's program (method: command;
+with --sweep, when that sweep is one), --runs adds the column params after
+predicted_steps: the program's axes without a column of their own, as a
+JSON object ({"momentum":0.9}; empty for a built-in rule's runs). An
+export of built-in sweeps has the columns it always had. --trace gives a
+program's rows as the built-ins', with empty columns where it printed
+none; the trace_metrics view has its other numbers.
 
 Flags:
 `
@@ -71,12 +80,13 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return report(stderr, err)
 	}
 	defer r.Close()
-	cond := "1"
+	cond, which := "1", int64(0)
 	if *sweep != "" {
 		id, err := r.FindSweep(ctx, *sweep)
 		if err != nil {
 			return report(stderr, err)
 		}
+		which = id
 		// By the sweep's range of run ids, which the primary key finds,
 		// rather than by sweep_id, which has no index.
 		cond = fmt.Sprintf("id BETWEEN (SELECT first_run_id FROM sweeps WHERE id = %[1]d) AND (SELECT first_run_id + configs - 1 FROM sweeps WHERE id = %[1]d)", id)
@@ -88,7 +98,17 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// against (sweep check --sweep NAME) without its database.
 	// The columns of runs that describe a run, by name: trace_run says only
 	// where this database keeps a trace, which an export leaves behind.
-	query := "SELECT " + runColumns + ", (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
+	columns := runColumns
+	if *runs {
+		programs, err := exportsPrograms(ctx, r, which)
+		if err != nil {
+			return report(stderr, fmt.Errorf("export from %s: %w", r.Path(), err))
+		}
+		if programs {
+			columns += ", params"
+		}
+	}
+	query := "SELECT " + columns + ", (SELECT name FROM sweeps WHERE id = runs.sweep_id) AS sweep FROM runs WHERE " + cond + " ORDER BY id"
 	switch {
 	case *trace && cond == "1":
 		query = "SELECT * FROM trace ORDER BY run_id, step"
@@ -119,6 +139,23 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return report(stderr, timedOut(ctx, err))
 	}
 	return exitOK
+}
+
+// exportsPrograms reports whether the sweep with id sweepID (0: any sweep of
+// the database) is a user's program's, whose runs have params.
+func exportsPrograms(ctx context.Context, r *store.Reader, sweepID int64) (bool, error) {
+	rows, err := r.Query(ctx, "SELECT EXISTS (SELECT 1 FROM sweeps WHERE method = ? AND (?2 = 0 OR id = ?2))", string(grid.Command), sweepID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var found bool
+	if rows.Next() {
+		if err := rows.Scan(&found); err != nil {
+			return false, err
+		}
+	}
+	return found, rows.Err()
 }
 
 // writeFileAtomically writes path through a temporary file beside it that

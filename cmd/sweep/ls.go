@@ -29,6 +29,12 @@ digits, +dirty when the file's repository had uncommitted changes), then,
 with --all or in CSV and JSON, the sweep binary's version and the command
 line.
 
+A database that holds a sweep of a user's program (method: command) gets
+the count of its runs that failed, as a column failed: in the table after
+unfinished, in CSV and JSON last, so that no other column moves; a
+database of the built-in rules only, which cannot fail, lists what it
+always has.
+
 Flags:
 `
 
@@ -84,11 +90,24 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			provenance += `, coalesce(s.sweep_version, '') AS version, coalesce(s.command, '') AS command`
 		}
 	}
+	// failed, a program's verdict: for every sweep of a database that
+	// holds a program's, whether listed or not, so that the columns of a
+	// database do not change with --all.
+	failed, err := hasPrograms(ctx, r)
+	if err != nil {
+		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
+	}
+	counts, last := "converged, diverged, oscillating, stalled, unfinished", ""
+	if failed && f == tabular.Table {
+		counts += ", failed"
+	} else if failed {
+		last = ", failed"
+	}
 	rows, err := r.Query(ctx, `
 		SELECT o.id, o.name, o.method, o.started_at,
 			CASE WHEN o.id IN (SELECT value FROM json_each(?1)) THEN 'interrupted' ELSE o.status END AS status,
 			`+doneCols+`,
-			converged, diverged, oscillating, stalled, unfinished`+changesCol+provenance+`
+			`+counts+changesCol+provenance+last+`
 		FROM sweep_overview o CROSS JOIN sweeps s ON s.id = o.id `+which+` ORDER BY o.id`, stopped, changes)
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
@@ -98,6 +117,23 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
 	return exitOK
+}
+
+// hasPrograms reports whether the database holds a sweep of a user's
+// program, whose runs can fail.
+func hasPrograms(ctx context.Context, r *store.Reader) (bool, error) {
+	rows, err := r.Query(ctx, "SELECT EXISTS (SELECT 1 FROM sweeps WHERE method = ?)", string(grid.Command))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var found bool
+	if rows.Next() {
+		if err := rows.Scan(&found); err != nil {
+			return false, err
+		}
+	}
+	return found, rows.Err()
 }
 
 // stoppedSweeps returns, as a JSON array, the ids of the sweeps stored as

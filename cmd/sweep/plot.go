@@ -19,9 +19,12 @@ ties split, with the theory's lines), the safe-rate frontier, or the error
 curves (of --runs, by default one run of each verdict: the longest trace,
 nearest the middle of the grid). A sweep of several sets of limits
 (iterations, tolerance, divergence as axes) gets a map panel and a
-frontier series per set, named by the limits that differ. curves needs
-traces: a sweep run with --trace none has none, and plot says so with
-exit status 2. The sweep is --sweep, a name (its newest sweep) or an id
+frontier series per set, named by the limits that differ. A sweep of a
+user's program (method: command) is drawn by its own axes, its rate
+against input or its first other axis, with a map panel and a frontier
+series per value of the axes after those, and failed in its own colour.
+curves needs traces: a sweep run with --trace none has none, and plot
+says so with exit status 2. The sweep is --sweep, a name (its newest sweep) or an id
 as sweep ls lists them; else the sweep of the --runs; else the newest.
 Missing directories are created.
 

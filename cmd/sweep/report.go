@@ -25,7 +25,11 @@ the host, the git commit of the sweep file and the command line, as sweep
 run recorded them) and its sweep file. When the limits (iterations,
 tolerance, divergence) are axes of the sweep, the map has its panels and
 the frontier a series per set of limits: runs of different limits are
-never mixed.
+never mixed. A sweep of a user's program (method: command) is drawn by its
+own axes: its rate against input, or its first other axis when it has no
+input, a panel and a frontier series per value of the axes after those;
+the theory's lines are gradient_descent's only, and failed runs have a
+colour of their own.
 
 The sweep is --sweep, a name (its newest sweep) or an id as sweep ls lists
 them; else the sweep of the --runs; else the newest. The file is --out, by

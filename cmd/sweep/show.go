@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sweep/internal/grid"
 	"sweep/internal/pyfloat"
 	"sweep/internal/runner"
 	"sweep/internal/store"
@@ -21,10 +24,14 @@ const showUsage = `Usage: sweep show [--db PATH] [--head N] [--tail N] (RUN_ID |
 Prints one run: its config, its verdict with the reason and the deciding
 step, what the theory predicted, and its trace the way the textbook prints
 it (Error:0.30250000000000005 Prediction:0.25), numbers as Python's repr
-prints them, so it can be held against the book line by line. --head and
---tail print only the first and last rows of a long trace. Instead of a
-RUN_ID, --verdict and --where pick the first run (by id) that matches both,
-and say how many runs matched.
+prints them, so it can be held against the book line by line. A run of a
+program (method: command) shows the axes it has, by their names, and the
+columns its trace has, in the lesson's format (Error:... Prediction:...
+Weight:... Delta:... Weight Delta:..., then its own numbers as name:value);
+a failed run, why it failed and the last lines it wrote to stderr. --head
+and --tail print only the first and last rows of a long trace. Instead of
+a RUN_ID, --verdict and --where pick the first run (by id) that matches
+both, and say how many runs matched.
 
 Flags:
 `
@@ -71,15 +78,20 @@ type storedRun struct {
 	sweepName, method        string
 	traceEvery               int64 // what the sweep stores of traces: 1 all, 0 none, N every Nth
 	alpha, stepAmount        sql.NullFloat64
-	input, goal, weight      float64
-	iterations               int64
-	tolerance, divergence    float64
-	verdict                  string
-	steps                    int64
-	finalWeight, finalError  sql.NullFloat64
-	predictedVerdict         sql.NullString
-	predictedSteps           sql.NullInt64
-	lastWeightDelta          sql.NullFloat64
+	// input, goal and weight are NULL for a program without such an axis.
+	input, goal, weight sql.NullFloat64
+	// For a program's run: the name of its rate axis (its value is in
+	// alpha), its other axes as runs.params holds them, and why it failed
+	// with the last lines of its stderr.
+	rateAxis, params, failure, stderr sql.NullString
+	iterations                        int64
+	tolerance, divergence             float64
+	verdict                           string
+	steps                             int64
+	finalWeight, finalError           sql.NullFloat64
+	predictedVerdict                  sql.NullString
+	predictedSteps                    sql.NullInt64
+	lastWeightDelta                   sql.NullFloat64
 }
 
 func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -102,7 +114,7 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case picking:
 		if *verdict != "" {
 			if _, err := runner.ParseVerdict(*verdict); err != nil {
-				return report(stderr, usageError{msg: "--verdict: " + err.Error(), hint: "--verdict is one of converged, diverged, oscillating, stalled, unfinished"})
+				return report(stderr, usageError{msg: "--verdict: " + err.Error(), hint: "--verdict is one of converged, diverged, oscillating, stalled, unfinished, failed"})
 			}
 		}
 	case len(pos) != 1:
@@ -151,11 +163,13 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, error) {
+	// A database older than schema 0007 is read with rate_axis and params
+	// NULL and run_failures empty (see store.Reader).
 	rows, err := r.Query(ctx, `
 		SELECT runs.id, sweep_id, config_index, sweeps.name, sweeps.trace_every, runs.method, alpha, step_amount, input, goal, weight,
 			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-			predicted_verdict, predicted_steps
-		FROM runs JOIN sweeps ON sweeps.id = runs.sweep_id
+			predicted_verdict, predicted_steps, sweeps.rate_axis, runs.params, f.reason, f.stderr
+		FROM runs JOIN sweeps ON sweeps.id = runs.sweep_id LEFT JOIN run_failures f ON f.run_id = runs.id
 		WHERE runs.id = ?`, id)
 	if err != nil {
 		return storedRun{}, false, fmt.Errorf("read run %d: %w", id, err)
@@ -167,7 +181,7 @@ func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, e
 	}
 	err = rows.Scan(&ru.id, &ru.sweepID, &ru.configIndex, &ru.sweepName, &ru.traceEvery, &ru.method, &ru.alpha, &ru.stepAmount,
 		&ru.input, &ru.goal, &ru.weight, &ru.iterations, &ru.tolerance, &ru.divergence, &ru.verdict, &ru.steps,
-		&ru.finalWeight, &ru.finalError, &ru.predictedVerdict, &ru.predictedSteps)
+		&ru.finalWeight, &ru.finalError, &ru.predictedVerdict, &ru.predictedSteps, &ru.rateAxis, &ru.params, &ru.failure, &ru.stderr)
 	if err != nil {
 		return storedRun{}, false, fmt.Errorf("read run %d: %w", id, err)
 	}
@@ -175,8 +189,12 @@ func loadRun(ctx context.Context, r *store.Reader, id int64) (storedRun, bool, e
 	// move the cursor or recolour the screen, whoever wrote it.
 	ru.sweepName, ru.method, ru.verdict = tabular.Escape(ru.sweepName), tabular.Escape(ru.method), tabular.Escape(ru.verdict)
 	ru.predictedVerdict.String = tabular.Escape(ru.predictedVerdict.String)
+	ru.rateAxis.String, ru.failure.String = tabular.Escape(ru.rateAxis.String), tabular.Escape(ru.failure.String)
 	return ru, true, nil
 }
+
+// program reports whether ru is a run of a user's program.
+func (ru storedRun) program() bool { return ru.method == string(grid.Command) }
 
 // repr prints a stored float as Python does; NULL is how SQLite keeps NaN.
 func repr(f sql.NullFloat64) string {
@@ -190,20 +208,110 @@ func printRun(w io.Writer, ru storedRun) {
 	fmt.Fprintf(w, "run %d of sweep %s (sweep id %d, config %d)\n", ru.id, ru.sweepName, ru.sweepID, ru.configIndex)
 	field := func(name, value string) { fmt.Fprintf(w, "%-11s %s\n", name, value) }
 	field("method", ru.method)
+	if ru.program() {
+		printProgramRun(w, ru, field)
+		return
+	}
 	if ru.alpha.Valid {
 		field("alpha", repr(ru.alpha))
 	}
 	if ru.stepAmount.Valid {
 		field("step_amount", repr(ru.stepAmount))
 	}
-	field("input", pyfloat.Repr(ru.input))
-	field("goal", pyfloat.Repr(ru.goal))
-	field("weight", pyfloat.Repr(ru.weight))
+	field("input", repr(ru.input))
+	field("goal", repr(ru.goal))
+	field("weight", repr(ru.weight))
 	field("limits", fmt.Sprintf("iterations %d, tolerance %s, divergence %s",
 		ru.iterations, pyfloat.Repr(ru.tolerance), pyfloat.Repr(ru.divergence)))
 	field("verdict", fmt.Sprintf("%s at step %d: %s", ru.verdict, ru.steps-1, reason(ru)))
 	field("theory", theoryLine(ru))
 	field("final", fmt.Sprintf("weight %s, error %s", repr(ru.finalWeight), repr(ru.finalError)))
+}
+
+// printProgramRun prints a program's run: the axes it has, by their names
+// (the rate, then input, goal and weight where the program has them, then
+// the others in the sweep's order), and of the final row the columns it
+// printed; for a failed run, why, and what it wrote to stderr last.
+func printProgramRun(w io.Writer, ru storedRun, field func(name, value string)) {
+	field(cmp.Or(ru.rateAxis.String, "alpha"), repr(ru.alpha))
+	for _, a := range []struct {
+		name  string
+		value sql.NullFloat64
+	}{{"input", ru.input}, {"goal", ru.goal}, {"weight", ru.weight}} {
+		if a.value.Valid {
+			field(a.name, repr(a.value))
+		}
+	}
+	for _, p := range programParams(ru.params.String) {
+		field(p.name, p.value)
+	}
+	field("limits", fmt.Sprintf("iterations %d, tolerance %s, divergence %s",
+		ru.iterations, pyfloat.Repr(ru.tolerance), pyfloat.Repr(ru.divergence)))
+	if ru.verdict == "failed" {
+		when := "before its first row"
+		if ru.steps > 0 {
+			when = "after " + plural(ru.steps, "row")
+		}
+		field("verdict", "failed "+when+": "+cmp.Or(ru.failure.String, "no reason stored"))
+		lines := strings.Split(strings.TrimRight(ru.stderr.String, "\n"), "\n")
+		if len(lines) == 1 && lines[0] == "" {
+			lines[0] = "(empty)"
+		}
+		for i, line := range lines {
+			name := ""
+			if i == 0 {
+				name = "stderr"
+			}
+			field(name, tabular.Escape(line))
+		}
+	} else {
+		field("verdict", fmt.Sprintf("%s at step %d: %s", ru.verdict, ru.steps-1, reason(ru)))
+	}
+	field("theory", theoryLine(ru))
+	var final []string
+	if ru.finalWeight.Valid {
+		final = append(final, "weight "+repr(ru.finalWeight))
+	}
+	if ru.steps > 0 {
+		final = append(final, "error "+repr(ru.finalError))
+	}
+	if len(final) > 0 {
+		field("final", strings.Join(final, ", "))
+	}
+}
+
+// param is one of a program's axes from runs.params, its value as Python
+// prints it.
+type param struct{ name, value string }
+
+// programParams reads runs.params, a JSON object of numbers, in the order
+// stored (the sweep's); a value that is not a number is shown as it is.
+func programParams(text string) []param {
+	var out []param
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			break
+		}
+		v, err := dec.Token()
+		if err != nil {
+			break
+		}
+		name, _ := k.(string)
+		value := fmt.Sprint(v)
+		if n, ok := v.(json.Number); ok {
+			if f, err := strconv.ParseFloat(string(n), 64); err == nil || math.IsInf(f, 0) {
+				value = pyfloat.Repr(f)
+			}
+		}
+		out = append(out, param{tabular.Escape(name), tabular.Escape(value)})
+	}
+	return out
 }
 
 // reason says why the deciding row decided the verdict.
@@ -224,7 +332,10 @@ func reason(ru storedRun) string {
 	case "stalled":
 		w := ru.finalWeight.Float64
 		switch {
-		case ru.input == 0:
+		case ru.program():
+			// A program's trace shows the unchanged weight a row later.
+			return fmt.Sprintf("weight %s did not change from step %d", repr(ru.finalWeight), ru.steps-2)
+		case ru.input.Float64 == 0:
 			return fmt.Sprintf("input is 0, so nothing is learned: the weight stays %s", repr(ru.finalWeight))
 		case ru.method != "hot_cold":
 			return fmt.Sprintf("the update alpha*input*delta is too small to change the weight %s", repr(ru.finalWeight))
@@ -233,6 +344,9 @@ func reason(ru storedRun) string {
 		}
 		return fmt.Sprintf("a step up and a step down predict equally well, so the weight stays %s", repr(ru.finalWeight))
 	case "unfinished":
+		if ru.program() && ru.steps < ru.iterations {
+			return fmt.Sprintf("the program ended after %s without a verdict; error %s", plural(ru.steps, "row"), repr(ru.finalError))
+		}
 		return fmt.Sprintf("no verdict within %d iterations; error %s", ru.iterations, repr(ru.finalError))
 	}
 	return ""
@@ -242,7 +356,7 @@ func theoryLine(ru storedRun) string {
 	if !ru.predictedVerdict.Valid {
 		return "none for " + ru.method
 	}
-	a := ru.alpha.Float64 * ru.input * ru.input
+	a := ru.alpha.Float64 * ru.input.Float64 * ru.input.Float64
 	s := fmt.Sprintf("%s at step %d (alpha*input^2 = %s, r = %s)", ru.predictedVerdict.String, ru.predictedSteps.Int64-1,
 		pyfloat.Repr(a), pyfloat.Repr(1-a))
 	switch {
@@ -255,47 +369,105 @@ func theoryLine(ru storedRun) string {
 }
 
 // printTrace prints the trace as the book does, or its first head and last
-// tail rows (-1: no limit).
+// tail rows (-1: no limit). A program's rows print the columns they have,
+// and their metrics.
 func printTrace(ctx context.Context, w io.Writer, r *store.Reader, ru storedRun, head, tail int) error {
-	query := "SELECT step, error, pred FROM trace WHERE run_id = ? ORDER BY step"
+	cols, filter := "step, error, pred", ""
+	if ru.program() {
+		cols += ", weight, delta, weight_delta"
+	}
 	args := []any{ru.id}
 	if head >= 0 || tail >= 0 {
 		h, t := max(head, 0), max(tail, 0)
-		query = "SELECT step, error, pred FROM trace WHERE run_id = ? AND (step < ? OR step >= ?) ORDER BY step"
+		filter = " AND (step < ? OR step >= ?)"
 		args = append(args, h, ru.steps-int64(t))
 	}
-	switch ru.traceEvery {
-	case 0:
+	format := "as the book prints them"
+	if ru.program() {
+		format = "in the lesson's format"
+	}
+	switch {
+	case ru.traceEvery == 0:
 		fmt.Fprintf(w, "trace       %s, none stored (the sweep keeps no trace)\n", plural(ru.steps, "row"))
 		return nil
-	case 1:
-		fmt.Fprintf(w, "trace       %s, as the book prints them\n", plural(ru.steps, "row"))
+	case ru.steps == 0:
+		fmt.Fprintf(w, "trace       none: the program printed no row\n")
+		return nil
+	case ru.traceEvery == 1:
+		fmt.Fprintf(w, "trace       %s, %s\n", plural(ru.steps, "row"), format)
 	default:
-		fmt.Fprintf(w, "trace       %s, of which the sweep stores every %d and the last, as the book prints them\n",
-			plural(ru.steps, "row"), ru.traceEvery)
+		fmt.Fprintf(w, "trace       %s, of which the sweep stores every %d and the last, %s\n",
+			plural(ru.steps, "row"), ru.traceEvery, format)
 	}
-	rows, err := r.Query(ctx, query, args...)
+	var metrics map[int64]string
+	if ru.program() {
+		var err error
+		if metrics, err = loadMetrics(ctx, r, ru.id, filter, args); err != nil {
+			return err
+		}
+	}
+	rows, err := r.Query(ctx, "SELECT "+cols+" FROM trace WHERE run_id = ?"+filter+" ORDER BY step", args...)
 	if err != nil {
 		return fmt.Errorf("read trace of run %d: %w", ru.id, err)
 	}
 	defer rows.Close()
 	next := int64(0)
+	var step int64
+	var errv, pred, weight, delta, weightDelta sql.NullFloat64
+	dest := []any{&step, &errv, &pred}
+	if ru.program() {
+		dest = append(dest, &weight, &delta, &weightDelta)
+	}
 	for rows.Next() {
-		var step int64
-		var errv, pred sql.NullFloat64
-		if err := rows.Scan(&step, &errv, &pred); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read trace of run %d: %w", ru.id, err)
 		}
 		if step > next {
 			fmt.Fprintf(w, "... %s not shown (%s)\n", plural(step-next, "row"), stepRange(next, step-1))
 		}
-		fmt.Fprintf(w, "Error:%s Prediction:%s\n", repr(errv), repr(pred))
+		if !ru.program() {
+			fmt.Fprintf(w, "Error:%s Prediction:%s\n", repr(errv), repr(pred))
+		} else {
+			// The lesson's printout, of the columns the program gave.
+			line := "Error:" + repr(errv)
+			for _, c := range []struct {
+				name  string
+				value sql.NullFloat64
+			}{{"Prediction", pred}, {"Weight", weight}, {"Delta", delta}, {"Weight Delta", weightDelta}} {
+				if c.value.Valid {
+					line += " " + c.name + ":" + repr(c.value)
+				}
+			}
+			fmt.Fprintln(w, line+metrics[step])
+		}
 		next = step + 1
 	}
 	if next < ru.steps {
 		fmt.Fprintf(w, "... %s not shown (%s)\n", plural(ru.steps-next, "row"), stepRange(next, ru.steps-1))
 	}
 	return rows.Err()
+}
+
+// loadMetrics returns, per step of a program's run that filter keeps, the
+// other numbers its row printed, as " name:value" each, in the order
+// printed (trace_metrics yields a row's metrics in that order).
+func loadMetrics(ctx context.Context, r *store.Reader, id int64, filter string, args []any) (map[int64]string, error) {
+	rows, err := r.Query(ctx, "SELECT step, name, value FROM trace_metrics WHERE run_id = ?"+filter, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the metrics of run %d: %w", id, err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var step int64
+		var name string
+		var value sql.NullFloat64
+		if err := rows.Scan(&step, &name, &value); err != nil {
+			return nil, fmt.Errorf("read the metrics of run %d: %w", id, err)
+		}
+		out[step] += " " + tabular.Escape(name) + ":" + repr(value)
+	}
+	return out, rows.Err()
 }
 
 // plural returns "1 row", "2 rows".
