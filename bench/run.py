@@ -4,12 +4,18 @@ baseline in one invocation and prints, for each: configs/s, trace rows/s,
 bytes per stored trace row, peak RSS, and the ratios the targets are stated
 in. Ratios, not seconds, are what to compare: the machine is shared. Also
 the peak RSS of 8 and of 64 runs of 1,000,000 stored rows each at --jobs 2
-(issue 11: memory must not grow with iterations or configs).
+(issue 11: memory must not grow with iterations or configs). And what
+sweep costs per run of a user's program (issue 14): 2,000 runs of a tiny
+compiled program and 216 of the Python program of example 1, each beside
+the plainest alternative, the same command lines launched by xargs -P 2
+with each run's stdout to a file of its own; and a run stopped at step 5
+of 1,000.
 
 Usage: bench/run.py [--skip-w2]     (from the repository root or anywhere)
 Exit status 1 when a target is missed.
 """
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -21,14 +27,21 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 
 
-def measure(argv, db):
-    """Runs argv, returning wall seconds and peak RSS in MB (of the child)."""
+def measure(argv, db, env=None, cwd=None, stdin=None, cpu=None):
+    """Runs argv, returning wall seconds and peak RSS in MB (of the child,
+    or of its largest descendant); a failure is fatal. The CPU seconds
+    (user and system) of the child and of every descendant it waited for
+    are appended to cpu, when given."""
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, rusage = os.wait4(proc.pid, 0)
-    seconds = time.monotonic() - start
-    if status != 0:
-        sys.exit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()}")
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, rusage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - start
+        if status != 0:
+            stderr.seek(0)
+            sys.exit(f"{' '.join(argv)} failed: {stderr.read().decode(errors='replace')[-4000:]}")
+    if cpu is not None:
+        cpu.append(rusage.ru_utime + rusage.ru_stime)
     return seconds, rusage.ru_maxrss / 1024
 
 
@@ -66,8 +79,150 @@ def count(db, baseline):
     else:
         configs, computed = con.execute("SELECT count(*), sum(steps) FROM runs").fetchone()
         stored = con.execute("SELECT coalesce(sum(json_array_length(weights)), 0) FROM trace_weights").fetchone()[0]
+        stored += con.execute("SELECT coalesce(sum(json_array_length(rows)), 0) FROM trace_values").fetchone()[0]
     con.close()
     return configs, computed, stored
+
+
+# Issue 14: what sweep costs per run of a user's program. The programs of
+# bench/programs are built into the temporary directory, which is put first
+# in PATH, and so is the directory of the python3 running this script, so
+# that sweep and xargs both start the interpreter itself (pyenv's python3 is
+# a shell script that takes longer to start than the program runs).
+#
+# The baseline is the plainest alternative: the same command lines, one a
+# line, launched by xargs -P 2, each run's stdout to a file of its own. xargs
+# cannot redirect, so each line goes through sh (dash here), which execs the
+# program: one fork and two execs a run, where sweep has one fork and one
+# exec. The program and its argv are those sweep ran: they are written from
+# the runs of the sweep's database, their values in Python's repr as sweep
+# writes them, and xargs runs them in the sweep file's directory.
+#
+# The machine is shared and noisy, so sweep and xargs take turns, REPEAT
+# rounds, and the ratio is of the fastest of each. The CPU time of each
+# round, the programs' included, is printed too: less sensitive to the
+# neighbours than the wall time, it shows what sweep itself adds.
+REPEAT = 3
+XARGS_SH = 'f=$1; shift; exec "$@" >"$f"'
+PROGRAMS = {
+    # name: (sweep file in bench/, its command as the file writes it)
+    "tiny": ("tiny.yaml", ["tiny", "{alpha}", "{input}", "{goal}", "{weight}", "{iterations}"]),
+    "gd.py": ("gd_python.yaml", ["python3", "../experiments/programs/gd.py", "--alpha", "{alpha}", "--input", "{input}",
+                                 "--goal", "{goal}", "--weight", "{weight}", "--iterations", "{iterations}"]),
+}
+
+
+def command_lines(db, command, out):
+    """The command of each run of the sweep in db, in run order, as lines
+    for xargs -L 1, each led by the file its stdout goes to, in out."""
+    con = sqlite3.connect(db)
+    lines = []
+    for i, (alpha, inp, goal, weight, iterations) in enumerate(
+            con.execute("SELECT alpha, input, goal, weight, iterations FROM runs ORDER BY id")):
+        values = {"{alpha}": repr(alpha), "{input}": repr(inp), "{goal}": repr(goal), "{weight}": repr(weight),
+                  "{iterations}": str(iterations)}
+        argv = [values.get(a, a) for a in command]
+        if any(" " in a or "'" in a or '"' in a or "\\" in a for a in argv):
+            sys.exit(f"bench: {argv} needs quoting for xargs")
+        lines.append(" ".join([os.path.join(out, f"{i}.out")] + argv) + "\n")
+    con.close()
+    return "".join(lines)
+
+
+def line_count(out):
+    """The lines of all files in out."""
+    n = 0
+    for name in os.listdir(out):
+        with open(os.path.join(out, name), "rb") as f:
+            while chunk := f.read(1 << 16):
+                n += chunk.count(b"\n")
+    return n
+
+
+def row(name, tool, configs, rows, seconds, per_row, rss):
+    """Prints a line of the table."""
+    print(f"{name:24} {tool:8} {configs:9d} {rows:10d} {seconds:8.2f} {configs / seconds:10.0f} "
+          f"{rows / seconds:10.0f} {per_row:>6} {rss:7.1f}", flush=True)
+
+
+def overhead(binary, tmp, env, name, floor=False):
+    """Runs the sweep of PROGRAMS[name] and its xargs baseline REPEAT times
+    each, in turns, prints the fastest of each, and returns the fastest
+    seconds of sweep and of xargs, and the number of runs. With floor, it
+    also times, for reference, xargs -P 2 running the program itself (no
+    shell), its output to /dev/null: what launching the programs costs."""
+    yaml, command = PROGRAMS[name]
+    db, out = os.path.join(tmp, "overhead.db"), os.path.join(tmp, "out")
+    lines, bare = os.path.join(tmp, "lines"), os.path.join(tmp, "lines-bare")
+    walls = {"sweep": [], "xargs": [], "bare": []}
+    cpus = {"sweep": [], "xargs": [], "bare": []}
+    for k in range(REPEAT):
+        seconds, rss = measure([binary, "run", "--db", db, "--jobs", "2", os.path.join(BENCH, yaml)], db,
+                               env=env, cpu=cpus["sweep"])
+        walls["sweep"].append(seconds)
+        if k == 0:
+            configs, computed, stored = counts(db, False)
+            if stored != computed:
+                sys.exit(f"bench: {name}: sweep stored {stored} trace rows of {computed}")
+            sweep_row = (configs, computed, f"{os.path.getsize(db) / stored:.0f}", rss)
+            text = command_lines(db, command, out)
+            with open(lines, "w") as f:
+                f.write(text)
+            with open(bare, "w") as f:  # the arguments alone: the program is xargs's command
+                f.writelines(line.split(" ", 2)[2] + "\n" for line in text.splitlines())
+        os.remove(db)
+
+        os.mkdir(out)
+        with open(lines) as f:
+            seconds, rss = measure(["xargs", "-P", "2", "-L", "1", "sh", "-c", XARGS_SH, "sh"], None,
+                                   env=env, cwd=BENCH, stdin=f, cpu=cpus["xargs"])
+        walls["xargs"].append(seconds)
+        if k == 0:
+            files, written = len(os.listdir(out)), line_count(out)
+            if files != configs:
+                sys.exit(f"bench: {name}: xargs wrote {files} files for {configs} runs")
+            xargs_row = (files, written, "-", rss)
+        shutil.rmtree(out)
+
+        if floor:
+            with open(bare) as f:
+                seconds, _ = measure(["xargs", "-P", "2", "-L", "1", command[0]], None,
+                                     env=env, cwd=BENCH, stdin=f, cpu=cpus["bare"])
+            walls["bare"].append(seconds)
+
+    label = f"{name} x {configs} runs"
+    row(label, "sweep", *sweep_row[:2], min(walls["sweep"]), *sweep_row[2:])
+    row(label, "xargs", *xargs_row[:2], min(walls["xargs"]), *xargs_row[2:])
+    tools = [("sweep", "sweep"), ("xargs", "xargs -P 2")]
+    if floor:
+        tools.append(("bare", "xargs -P 2 of the program itself, output to /dev/null"))
+    for what, numbers in (("wall", walls), ("CPU (user + system, the programs' included)", cpus)):
+        print(f"  {name}, {what} of each of {REPEAT} rounds: " + "; ".join(
+            f"{desc} {' '.join(f'{x:.2f}' for x in numbers[tool])} s" for tool, desc in tools), flush=True)
+    return min(walls["sweep"]), min(walls["xargs"]), configs
+
+
+def early_stop(binary, tmp, env):
+    """Runs bench/early_stop.yaml REPEAT times and returns the fastest wall
+    seconds and the number of runs, after checking that each run was
+    stopped as it diverged at step 5."""
+    db = os.path.join(tmp, "early.db")
+    walls = []
+    for _ in range(REPEAT):
+        seconds, rss = measure([binary, "run", "--db", db, "--jobs", "2", os.path.join(BENCH, "early_stop.yaml")], db, env=env)
+        walls.append(seconds)
+        con = sqlite3.connect(db)
+        verdicts = con.execute("SELECT verdict, steps, count(*) FROM runs GROUP BY 1, 2").fetchall()
+        con.close()
+        os.remove(db)
+        if len(verdicts) != 1 or verdicts[0][:2] != ("diverged", 6):
+            sys.exit(f"bench: early stop: want every run diverged at its 6th row, got (verdict, steps, runs) {verdicts}")
+    runs = verdicts[0][2]
+    row(f"early stop x {runs} runs", "sweep", runs, runs * 6, min(walls), "-", rss)
+    print(f"  early stop, wall of each of {REPEAT} rounds: {' '.join(f'{s:.3f}' for s in walls)} s; fastest: "
+          f"{min(walls) * 1000 / runs:.1f} ms of wall a run, {min(walls) * 2000 / runs:.1f} ms of a worker's time "
+          f"(--jobs 2), where the program would run 1,000 steps of 1 ms", flush=True)
+    return min(walls), runs
 
 
 def main():
@@ -78,6 +233,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sweep-bench-")
     binary = os.path.join(tmp, "sweep")
     subprocess.run(["go", "build", "-o", binary, "./cmd/sweep"], cwd=ROOT, check=True)
+    for program in ("tiny", "slow"):
+        subprocess.run(["go", "build", "-o", os.path.join(tmp, program), "./bench/programs/" + program], cwd=ROOT, check=True)
+    env = dict(os.environ, PATH=os.pathsep.join([tmp, os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    # Python buffers its stdout into a pipe or a file unless told not to:
+    # with PYTHONUNBUFFERED=1 in the caller's environment, gd.py makes two
+    # writes a row, and sweep two reads (and wake-ups) a row.
+    env.pop("PYTHONUNBUFFERED", None)
 
     runs = [
         ("W1 every row", "baseline", None, []),
@@ -135,6 +297,10 @@ def main():
         results[(label, tool)] = dict(seconds=seconds, rss=rss, configs=reused)
         os.remove(reuse_db)
 
+    tiny = overhead(binary, tmp, env, "tiny", floor=True)
+    python = overhead(binary, tmp, env, "gd.py")
+    early_s, early_runs = early_stop(binary, tmp, env)
+
     base = results[("W1 every row", "baseline")]
     w1 = results[("W1 every row", "sweep")]
     checks = [
@@ -150,6 +316,9 @@ def main():
          results[("compute --jobs 1", "sweep")]["seconds"] / results[("compute --jobs 2", "sweep")]["seconds"], ">", 1.0),
         ("memory, 8 runs of 1M rows: peak RSS MB", results[("memory 8 x 1M rows", "sweep")]["rss"], "<", 256),
         ("memory, 64 runs of 1M rows: peak RSS MB", results[("memory 64 x 1M rows", "sweep")]["rss"], "<", 256),
+        (f"tiny x {tiny[2]}: sweep time / xargs -P 2 time", tiny[0] / tiny[1], "<=", 1.2),
+        (f"gd.py x {python[2]}: sweep time / xargs -P 2 time", python[0] / python[1], "<=", 1.1),
+        ("early stop at step 5: ms of wall a run", early_s * 1000 / early_runs, "<", 50),
     ]
     if not skip_w2:
         stop_ms = ctrl_c(binary, os.path.join(tmp, "ctrl-c.db"), os.path.join(BENCH, "w2.yaml"))
