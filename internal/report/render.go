@@ -243,12 +243,23 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 		positions[l] = ps
 	}
 
+	// What the cells of a sweep of a million runs repeat is made once:
+	// the attribute and text of each value of YAxis, the text of each
+	// combination of Rest.
+	yAttrs, yTexts := make([]string, len(d.Inputs)), make([]string, len(d.Inputs))
+	for j, v := range d.Inputs {
+		yAttrs[j], yTexts[j] = yAttr(d, v), d.yText(v)
+	}
+	restTexts := make([]string, len(d.Combos))
+	for i, vals := range d.Combos {
+		restTexts[i] = d.restText(vals)
+	}
 	cell := func(p pos, fill, verdict, title string) {
 		i, j := rateIndex[p.rate], inputIndex[p.input]
 		x0, x1 := marginL+(xb[i]-xa.lo)/(xa.hi-xa.lo)*plotW, marginL+(xb[i+1]-xa.lo)/(xa.hi-xa.lo)*plotW
 		y0, y1 := ya.from+(yb[j+1]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from), ya.from+(yb[j]-ya.lo)/(ya.hi-ya.lo)*(ya.to-ya.from)
 		fmt.Fprintf(&b, `<rect class="cell" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s" shape-rendering="crispEdges" data-rate="%s"%s data-verdict="%s"><title>%s</title></rect>`,
-			x0, y0, x1-x0, y1-y0, fill, num(p.rate), yAttr(d, p.input), verdict, template.HTMLEscapeString(title))
+			x0, y0, x1-x0, y1-y0, fill, num(p.rate), yAttrs[j], verdict, template.HTMLEscapeString(title))
 	}
 
 	verdicts := VerdictsOf(d.Method)
@@ -261,7 +272,7 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 					parts = append(parts, fmt.Sprintf("%d %s", c, v))
 				}
 			}
-			title := fmt.Sprintf("%s %g%s%s: %s", d.RateAxis, p.rate, d.yText(p.input), limits, strings.Join(parts, ", "))
+			title := fmt.Sprintf("%s %g%s%s: %s", d.RateAxis, p.rate, yTexts[inputIndex[p.input]], limits, strings.Join(parts, ", "))
 			best := commonest(counts[l][p], verdicts)
 			if len(best) == 1 {
 				cell(p, Colors[best[0]], best[0], title)
@@ -305,9 +316,15 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 		} else {
 			byPos := byPanel[run{pn.Limits, pn.Combo}]
 			for _, p := range positions[pn.Limits] {
-				if c, ok := byPos[p]; ok {
+				c, ok := byPos[p]
+				switch {
+				case !ok:
+				case c.Verdict == "failed":
 					cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g%s%s%s: %s",
-						c.RunID, d.RateAxis, c.Rate, d.yText(c.Input), d.restText(c.Rest), limits, ended(c)))
+						c.RunID, d.RateAxis, c.Rate, yTexts[inputIndex[c.Input]], restTexts[c.combo], limits, ended(c)))
+				default:
+					cell(p, Colors[c.Verdict], c.Verdict, fmt.Sprintf("run %d: %s %g%s%s%s: %s in %d steps",
+						c.RunID, d.RateAxis, c.Rate, yTexts[inputIndex[c.Input]], restTexts[c.combo], limits, c.Verdict, c.Steps))
 				}
 			}
 		}
@@ -323,20 +340,17 @@ func mapSVG(d *Data) (svg string, panels []mapPanel, ties []string) {
 	return b.String(), panels, ties
 }
 
-// ended says how a run ended, for a cell's title: "converged in 12
-// steps", or why a failed run failed.
+// ended says how a failed run ended, for its cell's title: how far it
+// got and why it failed.
 func ended(c Cell) string {
-	if c.Verdict == "failed" {
-		s := "failed after " + plural(c.Steps, "row")
-		if c.Steps == 0 {
-			s = "failed before its first row"
-		}
-		if c.Reason != "" {
-			s += ": " + c.Reason
-		}
-		return s
+	s := "failed after " + plural(c.Steps, "row")
+	if c.Steps == 0 {
+		s = "failed before its first row"
 	}
-	return fmt.Sprintf("%s in %d steps", c.Verdict, c.Steps)
+	if c.Reason != "" {
+		s += ": " + c.Reason
+	}
+	return s
 }
 
 func plural(n int64, noun string) string {
