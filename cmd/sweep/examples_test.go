@@ -101,3 +101,54 @@ func TestCommandEqualsBuiltin(t *testing.T) {
 			total, otherColumns, errorsDiffer)
 	}
 }
+
+// TestSampleExample runs experiments/gd_sample.yaml, example 3 of issue
+// 14: 32 alphas drawn from a continuous log range, refined. The edges
+// where convergence stops and divergence starts bracket the theory's
+// 2/input^2 for both inputs, and running the file again runs nothing.
+func TestSampleExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs about a hundred Python programs")
+	}
+	dir := t.TempDir()
+	experiments, err := filepath.Abs("../../experiments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "experiments"), os.DirFS(experiments)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sweepCommand(dir, "run", "--db", "s.db", filepath.Join("experiments", "gd_sample.yaml")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sweep run: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "sweep gd-sample: 64 of 64 configs stored; ran 64 in ") || !strings.Contains(string(out), "refined sweep gd-sample: ") {
+		t.Errorf("sweep run says:\n%s", out)
+	}
+	db := openIntact(t, filepath.Join(dir, "s.db"), "quick_check")
+	defer db.Close()
+	var alphas int
+	var lo, hi float64
+	if err := db.QueryRow("SELECT count(DISTINCT alpha), min(alpha), max(alpha) FROM runs WHERE sweep_id = 1").Scan(&alphas, &lo, &hi); err != nil {
+		t.Fatal(err)
+	}
+	if alphas != 32 || lo < 0.0001 || hi > 30 {
+		t.Errorf("%d alphas from %v to %v, want 32 within [0.0001, 30]", alphas, lo, hi)
+	}
+	for _, input := range []float64{0.5, 2} {
+		theory := 2 / (input * input)
+		var stops, starts float64
+		err := db.QueryRow(`SELECT (SELECT value FROM boundary WHERE input = ?1 AND edge = 'converge' AND change = 'stops'),
+			(SELECT value FROM boundary WHERE input = ?1 AND edge = 'diverge' AND change = 'starts')`, input).Scan(&stops, &starts)
+		if err != nil {
+			t.Fatalf("input %v: %v", input, err)
+		}
+		if !(stops <= theory && theory <= starts && starts/stops < 1.02) {
+			t.Errorf("input %v: convergence stops at %v and divergence starts at %v, want them around %v, within 2%%", input, stops, starts, theory)
+		}
+	}
+	again, err := sweepCommand(dir, "run", "--db", "s.db", filepath.Join("experiments", "gd_sample.yaml")).CombinedOutput()
+	if err != nil || !strings.Contains(string(again), "nothing to run") || !strings.Contains(string(again), " probes (0 run now)") {
+		t.Errorf("sweep run again: %v\n%s", err, again)
+	}
+}
