@@ -108,11 +108,16 @@
 // empty for a quarter second after the program's exit, and returns.
 //
 // On Linux the program has Pdeathsig SIGKILL, so a sweep killed by kill -9
-// leaves no program running (what the program itself started is not
-// covered: it is in the program's group, which nothing kills then). The
-// kernel ties Pdeathsig to the thread that started the child, not the
-// process (golang/go#27505), so the goroutine that starts a program stays
-// locked to its thread until the program is reaped (proc.go).
+// leaves no program running. What the program started (a shell script's
+// python, say) is in the program's group, which the kernel does not kill
+// then: so the first Run starts a guard (guard_unix.go), a shell in a
+// process group of its own, shown by ps as sweep-guard, which Run tells of
+// each program's group as it starts and as it is gone. However sweep ends,
+// the guard's stdin ends with it, and the guard SIGKILLs the groups still
+// running, then exits. The kernel ties Pdeathsig to the thread that
+// started the child, not the process (golang/go#27505), so the goroutine
+// that starts a program stays locked to its thread until the program is
+// reaped (proc.go).
 //
 // When ctx is canceled (Ctrl-C), Run stops the program the same way, reaps
 // it, and returns ctx.Err(): the run is not decided and must not be stored.

@@ -29,6 +29,8 @@ package command
 //	                exit 0: the arguments after it are only to be written
 //	runner:FILE     run Program{[self, pid:FILE, sleep:60s]} with Run, as
 //	                sweep would (for the kill -9 test)
+//	runnerchild:FILE the same with a program that first starts a child:
+//	                Program{[self, child:FILE.child, pid:FILE, sleep:60s]}
 
 import (
 	"bufio"
@@ -180,8 +182,11 @@ func helperMain(script []string) int {
 			sort.Strings(env)
 			writeFile(arg, strings.Join(os.Args[1:], "\n")+"\n--\n"+strings.Join(env, "\n")+"\n")
 			return 0 // the arguments after dump are only for the dump
-		case "runner":
+		case "runner", "runnerchild":
 			p := Program{Argv: []string{exe, "pid:" + arg, "sleep:60s"}}
+			if verb == "runnerchild" {
+				p.Argv = []string{exe, "child:" + arg + ".child", "pid:" + arg, "sleep:60s"}
+			}
 			o, err := p.Run(context.Background(), nil, grid.Limits{Iterations: 10, Tolerance: 1e-3, Divergence: 1e6}, 1, nil)
 			fmt.Fprintln(out, o, err)
 		default:

@@ -51,6 +51,8 @@ func (p *proc) run(started chan<- error) {
 		started <- err
 		return
 	}
+	pid := p.cmd.Process.Pid // and the group's id (guard_unix.go)
+	guardGroup(pid, true)
 	started <- nil
 	if testHookStarted != nil {
 		testHookStarted()
@@ -76,6 +78,7 @@ func (p *proc) run(started chan<- error) {
 		p.reaped = true
 		p.mu.Unlock()
 	}
+	guardGroup(pid, false)
 	p.state = p.cmd.ProcessState
 	if p.state == nil {
 		p.err = err

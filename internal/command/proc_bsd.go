@@ -5,7 +5,8 @@ package command
 import "syscall"
 
 // sysProcAttr puts the program in a process group of its own. There is no
-// Pdeathsig outside Linux: a program outlives a sweep killed by kill -9.
+// Pdeathsig outside Linux: when sweep is killed by kill -9, only the guard
+// (guard_unix.go) kills the program.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }

@@ -611,6 +611,35 @@ func TestRunDiesWithSweep(t *testing.T) {
 	}
 }
 
+// kill -9 of sweep leaves nothing the program started running either: the
+// guard kills the program's group.
+func TestRunGroupDiesWithSweep(t *testing.T) {
+	t.Parallel()
+	pids := pidFile(t)
+	sweep := osexec.Command(exe, "runnerchild:"+pids)
+	if err := sweep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(func() bool { _, err := os.Stat(pids); return err == nil }) {
+		sweep.Process.Kill()
+		sweep.Wait()
+		t.Fatal("the program did not start")
+	}
+	program, pgid := readPids(t, pids)
+	child, childGroup := readPids(t, pids+".child")
+	if childGroup != pgid {
+		t.Fatalf("the child is in group %d, the program in %d", childGroup, pgid)
+	}
+	sweep.Process.Kill()
+	sweep.Wait()
+	for _, pid := range []int{program, child} {
+		if !eventually(func() bool { return !running(pid) }) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("process %d of the program's group still runs after kill -9 of the process that ran it", pid)
+		}
+	}
+}
+
 // The program is not killed when the thread that started it ends: Go ends
 // a thread whose goroutine exits locked to it, and Pdeathsig fires when the
 // thread that started the child ends. Right after Start, the starting
