@@ -49,37 +49,39 @@ func program(file string, spec *grid.Spec) (command.Program, error) {
 // its runs to the writer through q: the pipeline of method command, as
 // runner.Sweep is the built-ins'. A run stopped by ctx (Ctrl-C) is not
 // stored; every run decided before is.
+//
+// Each run is handed to the writer as soon as it is decided, which commits
+// it within store's commit interval: a program's run may take minutes, and
+// a Sender's batch of 64 runs per worker would leave hours of them
+// uncommitted, lost to a kill -9 and invisible to sweep ls meanwhile.
 func runPrograms(ctx context.Context, prog command.Program, spec *grid.Spec, configs iter.Seq[grid.Config], jobs int, q *store.Queue) error {
 	parent := ctx
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan grid.Config)
 	names := spec.ParamNames()
 	for range max(jobs, 1) {
-		sender := q.Sender(spec.Trace)
 		g.Go(func() error {
 			var trace store.ProgramTrace
 			params := make([]command.Param, len(names))
-			err := func() error {
-				for c := range work {
-					for i, v := range spec.Params(c) {
-						params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
-					}
-					trace.Start()
-					out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
-					if err != nil {
-						return err
-					}
-					if err := sender.Add(store.ProgramRecord(spec, c, out, trace.Finish())); err != nil {
-						return err
-					}
+			for c := range work {
+				for i, v := range spec.Params(c) {
+					params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
 				}
-				return nil
-			}()
-			// The runs decided before a stop are handed over all the same.
-			if cerr := sender.Close(); err == nil {
-				err = cerr
+				trace.Start()
+				out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
+				if err != nil {
+					return err
+				}
+				// A Sender of its own hands this run over alone, at once.
+				sender := q.Sender(spec.Trace)
+				if err := sender.Add(store.ProgramRecord(spec, c, out, trace.Finish())); err != nil {
+					return err
+				}
+				if err := sender.Close(); err != nil {
+					return err
+				}
 			}
-			return err
+			return nil
 		})
 	}
 	g.Go(func() error {
