@@ -90,11 +90,13 @@
 // ..."). Protocol errors also stop the program. A hostile program's output
 // cannot make sweep hold more than bounded memory: a line longer than 64
 // KiB ("protocol: line 1 is longer than 65536 bytes"), a NUL byte or
-// invalid UTF-8 in a line, and more than 1 MiB of log lines ("protocol:
-// more than 1 MiB of output that is not trace rows") are protocol errors;
-// rows forever are stopped by the iteration budget; stderr is drained as
-// it comes, and only its last 20 lines (at most 4 KiB) are kept, in
-// Outcome.Stderr, for every run.
+// invalid UTF-8 in a line, more than 1 MiB of log lines ("protocol:
+// more than 1 MiB of output that is not trace rows"), and more than 256
+// MiB of kept trace rows, as printed ("protocol: more than 256 MiB of
+// trace rows to store; ...", which only rows of many metrics reach), are
+// protocol errors; rows forever are stopped by the iteration budget;
+// stderr is drained as it comes, and only its last 20 lines (at most 4
+// KiB) are kept, in Outcome.Stderr, for every run.
 //
 // # Processes
 //

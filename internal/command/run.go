@@ -60,6 +60,14 @@ const (
 	maxLog       = 1 << 20  // bytes of log lines (all but trace rows) in one run
 	chunkRows    = 4096     // rows per call of emit
 	chunkMetrics = 64 << 10 // metrics per call of emit, for rows with many
+
+	// maxKept is the most bytes of trace rows, as printed, that one run
+	// keeps (passes to emit): the caller holds a run's kept rows until it
+	// stores them, as one value (SQLite's largest is 1 GB), and rows of
+	// many metrics could otherwise add up to 64 GiB in a million
+	// iterations. It is room for 1,000,000 rows of the lesson's printout
+	// (150 bytes each) with a few metrics besides.
+	maxKept = 256 << 20
 )
 
 // what ended a run, claimed by whichever comes first.
@@ -184,6 +192,7 @@ type session struct {
 	stderr tail
 
 	steps   int
+	kept    int // bytes of the rows kept, as printed
 	last    Row
 	verdict runner.Verdict
 	proto   error // the protocol error that ended the run, if one did
@@ -331,6 +340,12 @@ func (s *session) read() (decided bool) {
 				s.steps++
 				s.last = row
 				s.keep.add(row)
+				if s.keep.kept {
+					if s.kept += size; s.kept > maxKept {
+						s.proto = fmt.Errorf("more than %d MiB of trace rows to store; keep fewer with trace: every:N", maxKept>>20)
+						return true
+					}
+				}
 				if v, ok := s.judge.next(&row); ok {
 					s.verdict = v
 					return true

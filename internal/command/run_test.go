@@ -422,6 +422,37 @@ func TestRunHostileOutput(t *testing.T) {
 	}
 }
 
+// A run keeps at most maxKept bytes of trace rows: rows of many metrics,
+// every one kept, fail the run once they pass it, and rows not kept
+// (every 0) cost nothing.
+func TestRunKeptRowsBounded(t *testing.T) {
+	var metrics strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&metrics, `, "metric_%d": 0.%016d`, i, i)
+	}
+	row := `{"error": 1` + metrics.String() + `}`
+	p := helperProgram(t, "forever:"+row)
+	lim := grid.Limits{Iterations: 1_000_000, Tolerance: 0, Divergence: 2}
+	var emitted int
+	o, err := p.Run(context.Background(), nil, lim, 1, func(rows []Row) { emitted += len(rows) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoZombies(t)
+	steps := maxKept/(len(row)+1) + 1 // the row that passes the bound fails the run
+	checkOutcome(t, o, runner.Failed, steps, "protocol: more than 256 MiB of trace rows to store; keep fewer with trace: every:N")
+	if emitted != steps {
+		t.Errorf("%d rows emitted, want %d", emitted, steps)
+	}
+	// Not kept, the same rows run to the end of the budget.
+	lim.Iterations = steps + 10
+	o, err = p.Run(context.Background(), nil, lim, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutcome(t, o, runner.Unfinished, steps+10, "")
+}
+
 // stderr keeps its last 20 lines and 4 KiB, whichever is less, valid UTF-8.
 func TestRunStderrTail(t *testing.T) {
 	t.Parallel()
