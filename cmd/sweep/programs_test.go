@@ -708,7 +708,6 @@ func peakRSS(t *testing.T, dir, test string, args ...string) int64 {
 // TestProgramReuseFewAxes: a program's sweep of one axis, renamed, reuses
 // every run, as one of four axes does (command_run_identity.txtar).
 func TestProgramReuseFewAxes(t *testing.T) {
-	t.Skip("store.Reuse returns 0 for a spec of fewer than 4 axes (internal/store/reuse.go: len(spec.Axes) < 4), which a program's sweep may have")
 	dir := t.TempDir()
 	sweep := func(name string) string {
 		return "name: " + name + `

@@ -24,7 +24,7 @@ import (
 // The copies are made in one transaction, under the sweep's liveness lock
 // (taken by StartSweep), so a kill leaves all of them or none.
 func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to int64) (n int64, err error) {
-	if from >= to || len(spec.Axes) < 4 {
+	if from >= to || len(spec.Axes) == 0 {
 		return 0, nil
 	}
 	conn, err := s.db.Conn(ctx)
@@ -105,9 +105,10 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 			} else {
 				exact = false
 			}
-		case spec.Method == grid.Command:
-			// A program's runs are found only through its sweep file:
-			// its axes are not all columns to look them up by.
+		case spec.Method == grid.Command, len(spec.Joint) > 0:
+			// A program's runs, and points drawn together, are found only
+			// through the source's sweep file: their axes are not all
+			// columns of runs to look them up by, one by one.
 			exact = false
 		default:
 			// A refinement's probes, or a sweep file this binary reads
