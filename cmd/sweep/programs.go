@@ -45,6 +45,29 @@ func program(file string, spec *grid.Spec) (command.Program, error) {
 	return p, nil
 }
 
+// runProgram runs prog for config c, handing its trace to the writer a
+// chunk at a time as the program prints it, and the run last, through a
+// Sender of its own: the run goes alone, at once. A run stopped by ctx is
+// not stored (its chunks, if any went, refer to no run).
+func runProgram(ctx context.Context, prog command.Program, spec *grid.Spec, c grid.Config, params []command.Param, q *store.Queue, trace *store.ProgramTrace) (err error) {
+	sender := q.Sender(spec.Trace)
+	defer func() {
+		if cerr := sender.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
+	out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
+	if err != nil {
+		return err
+	}
+	chunk, text, err := trace.Finish()
+	if err != nil {
+		return err
+	}
+	return sender.Add(store.ProgramRecord(spec, c, out, chunk, text))
+}
+
 // runPrograms runs prog for every config on jobs workers, each handing
 // its runs to the writer through q: the pipeline of method command, as
 // runner.Sweep is the built-ins'. A run stopped by ctx (Ctrl-C) is not
@@ -67,17 +90,7 @@ func runPrograms(ctx context.Context, prog command.Program, spec *grid.Spec, con
 				for i, v := range spec.Params(c) {
 					params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
 				}
-				trace.Start()
-				out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
-				if err != nil {
-					return err
-				}
-				// A Sender of its own hands this run over alone, at once.
-				sender := q.Sender(spec.Trace)
-				if err := sender.Add(store.ProgramRecord(spec, c, out, trace.Finish())); err != nil {
-					return err
-				}
-				if err := sender.Close(); err != nil {
+				if err := runProgram(ctx, prog, spec, c, params, q, &trace); err != nil {
 					return err
 				}
 			}

@@ -83,13 +83,17 @@ func refineProgram(ctx context.Context, st *store.Store, g *store.GridSweep, spe
 		for i, v := range spec.Params(c) {
 			params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
 		}
-		trace.Start()
+		trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
 		out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
 		if err != nil {
 			return refine.Outcome{}, err
 		}
+		chunk, text, err := trace.Finish()
+		if err != nil {
+			return refine.Outcome{}, err
+		}
 		ran++
-		return refine.Outcome{Verdict: out.Verdict}, sender.Add(store.ProgramRecord(spec, c, out, trace.Finish()))
+		return refine.Outcome{Verdict: out.Verdict}, sender.Add(store.ProgramRecord(spec, c, out, chunk, text))
 	}
 	boundaries, refineErr := refine.Edges(ctx, spec, precision, kinds, run)
 	if ctx.Err() != nil {

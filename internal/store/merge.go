@@ -213,12 +213,13 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		if programs {
 			// A program's traces and failures, as the built-ins' traces.
 			_, err = conn.ExecContext(ctx, `
-				INSERT INTO trace_values (run_id, rows)
-				SELECT ?1 + (t.run_id - ?2), t.rows FROM src.trace_values t
+				INSERT INTO trace_values (run_id, chunk, rows)
+				SELECT ?1 + (t.run_id - ?2), t.chunk, t.rows FROM src.trace_values t
 				WHERE t.run_id BETWEEN ?2 AND ?2 + ?3 - 1
+					AND EXISTS (SELECT 1 FROM src.runs r WHERE r.id = t.run_id) -- not what a killed run left
 					AND (SELECT o.trace_run FROM main.runs o WHERE o.id = ?1 + (t.run_id - ?2)) IS NULL
-				ORDER BY t.run_id
-				ON CONFLICT (run_id) DO NOTHING`, first, src.firstRunID, src.configs)
+				ORDER BY t.run_id, t.chunk
+				ON CONFLICT (run_id, chunk) DO NOTHING`, first, src.firstRunID, src.configs)
 			if err != nil {
 				return nil, fileError(s.path, "copy the traces of "+src.name+" into", err)
 			}

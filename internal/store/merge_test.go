@@ -150,11 +150,12 @@ grid: {lr: [1, 0.1], momentum: 0.9}
 		t.Fatal(err)
 	}
 	ok := &Record{Config: spec.Config(0), Verdict: runner.Converged, Steps: 2, FinalWeight: math.NaN(), FinalError: 1e-13,
-		Weights: `[[0,null,0.25,0.5,null,null,{"loss":0.5}],[1,null,0.8,1e-13,null,null]]`, Params: `{"momentum":0.9}`}
+		Weights: `[[1,null,0.8,1e-13,null,null]]`, Chunk: 1, Params: `{"momentum":0.9}`}
+	first := ProgramChunk(spec.Config(0), 0, `[[0,null,0.25,0.5,null,null,{"loss":0.5}]]`)
 	failed := &Record{Config: spec.Config(1), Verdict: runner.Failed, Steps: 0, FinalWeight: math.NaN(), FinalError: math.NaN(),
 		Params: `{"momentum":0.9}`, Failure: &Failure{Reason: "exit status 3", Stderr: "Traceback ...\nValueError\n"}}
 	ch := make(chan []*Record, 1)
-	ch <- []*Record{ok, failed}
+	ch <- []*Record{first, ok, failed}
 	close(ch)
 	if err := st.Write(ctx, sw, ch, nil); err != nil {
 		t.Fatal(err)

@@ -11,20 +11,34 @@ import (
 	"sweep/internal/runner"
 )
 
-// ProgramTrace encodes the kept rows of a program's run as trace_values.rows
-// holds them (see 0007_programs.sql): a JSON array with one element per
-// row, [step, weight, pred, error, delta, weight_delta] with null where the
-// program gave no value, and the row's metrics as a seventh element, an
-// object, when it printed any. Numbers are written as appendJSONFloat
-// writes them. Its buffer is reused from run to run.
+// ProgramTrace encodes the kept rows of a program's run as trace_values
+// holds them (see 0007_programs.sql), in chunks: each a JSON array with one
+// element per row, [step, weight, pred, error, delta, weight_delta] with
+// null where the program gave no value, and the row's metrics as a
+// seventh element, an object, when it printed any. Numbers are written as
+// appendJSONFloat writes them.
+//
+// A chunk is handed to send as soon as it holds chunkBytes of text or
+// chunkRows rows, so that a run of a million rows is never held whole: a
+// worker holds one chunk, whatever the run's length. The chunks of a run
+// reach the database before its row does; see writer.programChunk.
 type ProgramTrace struct {
-	buf  []byte
-	rows int
+	buf   []byte
+	rows  int // rows in buf
+	chunk int // the number of the chunk in buf, from 0
+	send  func(chunk int, text string) error
+	err   error // the first error of send
 }
 
-// Start begins a run's trace.
-func (t *ProgramTrace) Start() {
-	t.buf, t.rows = append(t.buf[:0], '['), 0
+// The size of a trace chunk: about a megabyte, as the built-ins' batches.
+const (
+	chunkBytes = 1 << 20
+	chunkRows  = 4096
+)
+
+// Start begins a run's trace; send takes each full chunk, numbered from 0.
+func (t *ProgramTrace) Start(send func(chunk int, text string) error) {
+	t.buf, t.rows, t.chunk, t.send, t.err = append(t.buf[:0], '['), 0, 0, send, nil
 }
 
 // Add writes the next kept rows, in step order.
@@ -66,25 +80,42 @@ func (t *ProgramTrace) Add(rows []command.Row) {
 			t.buf = append(t.buf, '}')
 		}
 		t.buf = append(t.buf, ']')
+		if len(t.buf) >= chunkBytes || t.rows >= chunkRows {
+			if t.err == nil {
+				t.err = t.send(t.chunk, string(append(t.buf, ']')))
+			}
+			t.buf, t.rows = append(t.buf[:0], '['), 0
+			t.chunk++
+		}
 	}
 }
 
-// Finish returns the trace's text, "" when no row was kept.
-func (t *ProgramTrace) Finish() string {
-	if t.rows == 0 {
-		return ""
+// Finish returns the last chunk of the trace, its number and its text
+// ("" when it holds no row), and the first error of send.
+func (t *ProgramTrace) Finish() (chunk int, text string, err error) {
+	if t.rows > 0 {
+		text = string(append(t.buf, ']'))
 	}
-	return string(append(t.buf, ']'))
+	if cap(t.buf) > 4*chunkBytes {
+		t.buf = nil // one line of many metrics grew it: not kept for good
+	}
+	return t.chunk, text, t.err
+}
+
+// ProgramChunk is a record of a chunk of the trace of config c's run, not
+// its last: written before the run's own record.
+func ProgramChunk(c grid.Config, chunk int, text string) *Record {
+	return &Record{Config: c, Weights: text, Chunk: chunk, TraceOnly: true}
 }
 
 // ProgramRecord is the record of a program's run of config c of spec: its
 // verdict and last row from out, its params, and why it failed when it
-// did. trace is its encoded trace ("" for none).
-func ProgramRecord(spec *grid.Spec, c grid.Config, out command.Outcome, trace string) *Record {
+// did. chunk and text are the last chunk of its trace (see ProgramTrace).
+func ProgramRecord(spec *grid.Spec, c grid.Config, out command.Outcome, chunk int, text string) *Record {
 	rec := &Record{
 		Config: c, Verdict: out.Verdict, Steps: out.Steps,
 		FinalWeight: math.NaN(), FinalError: math.NaN(),
-		Weights: trace, Params: ProgramParams(spec, c),
+		Weights: text, Chunk: chunk, Params: ProgramParams(spec, c),
 	}
 	if out.Steps > 0 {
 		rec.FinalError = out.Last.Error

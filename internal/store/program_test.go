@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"sweep/internal/command"
+	"sweep/internal/grid"
 	"sweep/internal/runner"
 )
 
@@ -163,4 +165,81 @@ func TestEverySchemaReads(t *testing.T) {
 			t.Errorf("schema %d upgraded reads\n%s\nwant\n%s", v, got, want)
 		}
 	}
+}
+
+// A program's trace reaches the database in chunks, never whole: 10,000
+// rows go as chunks of 4,096 rows and the run's own record last, and the
+// trace view reads them back in full. An attempt killed before its run was
+// stored leaves chunks that no view shows, which the run's next attempt
+// replaces; chunks of a run stored already are dropped.
+func TestProgramTraceChunks(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	spec, err := grid.Parse("program.yaml", []byte("method: command\ncommand: [./prog]\nrate: lr\niterations: 100000\ngrid: {lr: [1, 0.1]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := st.StartSweep(ctx, spec, "program.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := func(from, n int, errorValue float64) []command.Row {
+		out := make([]command.Row, n)
+		for i := range out {
+			out[i] = command.Row{Step: from + i, Error: errorValue, Weight: float64(from + i), Has: command.HasWeight}
+		}
+		return out
+	}
+	// write runs the program's run of config c as runPrograms does, the
+	// chunks going to the writer as they fill; stored says whether the
+	// run itself is stored (false: killed before).
+	write := func(c grid.Config, steps int, errorValue float64, stored bool) {
+		t.Helper()
+		ch := make(chan []*Record, 16)
+		var trace ProgramTrace
+		sent := 0
+		trace.Start(func(chunk int, text string) error {
+			if chunk != sent {
+				t.Errorf("chunk %d sent as %d", sent, chunk)
+			}
+			sent++
+			ch <- []*Record{ProgramChunk(c, chunk, text)}
+			return nil
+		})
+		for from := 0; from < steps; from += 1000 {
+			trace.Add(rows(from, min(1000, steps-from), errorValue))
+		}
+		chunk, text, err := trace.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored {
+			out := command.Outcome{Steps: steps, Verdict: runner.Unfinished, Last: rows(steps-1, 1, errorValue)[0]}
+			ch <- []*Record{ProgramRecord(spec, c, out, chunk, text)}
+		}
+		close(ch)
+		if err := st.Write(ctx, sw, ch, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what, query, want string) {
+		t.Helper()
+		if got := queryText(t, st, query); got != want {
+			t.Errorf("%s: %s = %q, want %q", what, query, got, want)
+		}
+	}
+	write(spec.Config(0), 10000, 0.5, true)
+	check("10,000 rows", "SELECT count(*), min(step), max(step), count(DISTINCT step), sum(weight = step) FROM trace WHERE run_id = 1", "10000|0|9999|10000|10000")
+	check("in chunks", "SELECT group_concat(chunk || ':' || json_array_length(rows), ' ') FROM (SELECT * FROM trace_values WHERE run_id = 1 ORDER BY chunk)", "0:4096 1:4096 2:1808")
+
+	write(spec.Config(1), 9000, 0.25, false) // killed: its chunks refer to no run
+	check("a killed attempt's chunks", "SELECT count(*) FROM trace_values WHERE run_id = 2", "2")
+	check("shown by no view", "SELECT count(*) FROM trace WHERE run_id = 2", "0")
+	write(spec.Config(1), 100, 0.125, true) // its next attempt, shorter
+	check("the next attempt", "SELECT count(*), max(step), min(error), max(error) FROM trace WHERE run_id = 2", "100|99|0.125|0.125")
+	check("alone", "SELECT count(*) FROM trace_values WHERE run_id = 2", "1")
+
+	write(spec.Config(1), 5000, 1, true) // stored already (by another process, say): dropped
+	check("a run stored already", "SELECT count(*), max(error) FROM trace WHERE run_id = 2", "100|0.125")
+	check("one row per run", "SELECT count(*) FROM runs", "2")
 }

@@ -49,6 +49,11 @@ type Record struct {
 	// Failure says why a program's run failed (verdict failed); nil for
 	// any other.
 	Failure *Failure
+	// Chunk numbers the part of a program's trace Weights holds (see
+	// ProgramTrace); TraceOnly says the record is that part alone, not yet
+	// the run.
+	Chunk     int
+	TraceOnly bool
 
 	room  int64  // what the record holds of its queue's budget
 	lent  []byte // the memory of Weights, when lent by queue
@@ -610,6 +615,8 @@ type writer struct {
 	runStmts    map[int]stmt // by runs per statement
 	traceStmts  map[int]stmt // by traces per statement
 	failureStmt stmt         // inserts one failure, once prepared
+	chunkClear  stmt         // clears a program's run's trace, once prepared
+	chunkInsert stmt         // inserts a chunk of a program's trace, once prepared
 	batch       []*Record    // runs waiting for the next INSERT
 	batchBytes  int          // the trace text of batch
 	args        []driver.NamedValue
@@ -635,8 +642,10 @@ func (w *writer) closeStmts() {
 			st.Close()
 		}
 	}
-	if w.failureStmt != nil {
-		w.failureStmt.Close()
+	for _, st := range []stmt{w.failureStmt, w.chunkClear, w.chunkInsert} {
+		if st != nil {
+			st.Close()
+		}
 	}
 }
 
@@ -751,6 +760,16 @@ func (w *writer) write(ctx context.Context, rec *Record) error {
 			return err
 		}
 	}
+	if rec.Config.Method == grid.Command && rec.Weights != "" {
+		if err := w.programChunk(ctx, rec); err != nil {
+			return err
+		}
+		w.pendingBytes += len(rec.Weights)
+		rec.Weights = ""
+	}
+	if rec.TraceOnly {
+		return nil
+	}
 	w.batch = append(w.batch, rec)
 	w.batchBytes += len(rec.Weights)
 	w.pendingBytes += len(rec.Weights) + 100
@@ -758,6 +777,40 @@ func (w *writer) write(ctx context.Context, rec *Record) error {
 		return w.flush(ctx)
 	}
 	return nil
+}
+
+// programChunk writes a chunk of a program's trace, before the run's own
+// row: a run's chunks come first, and the last with its row. Chunk 0
+// starts the run, and so clears what an earlier attempt at it (killed
+// before it stored the run) left; a run another process has stored
+// already keeps its trace. A chunk left by an attempt that never stored
+// its run refers to no run: no view shows it, and the run's next attempt
+// replaces it.
+func (w *writer) programChunk(ctx context.Context, rec *Record) error {
+	id := w.sweep.FirstRunID + rec.Config.Index
+	if rec.Chunk == 0 {
+		if w.chunkClear == nil {
+			st, err := w.prepare(ctx, "DELETE FROM trace_values WHERE run_id = ?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE id = ?1)")
+			if err != nil {
+				return err
+			}
+			w.chunkClear = st
+		}
+		if _, err := w.chunkClear.ExecContext(ctx, []driver.NamedValue{{Ordinal: 1, Value: id}}); err != nil {
+			return err
+		}
+	}
+	if w.chunkInsert == nil {
+		st, err := w.prepare(ctx, `INSERT INTO trace_values (run_id, chunk, rows) SELECT ?1, ?2, ?3
+			WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = ?1)
+			ON CONFLICT (run_id, chunk) DO UPDATE SET rows = excluded.rows`)
+		if err != nil {
+			return err
+		}
+		w.chunkInsert = st
+	}
+	_, err := w.chunkInsert.ExecContext(ctx, []driver.NamedValue{{Ordinal: 1, Value: id}, {Ordinal: 2, Value: int64(rec.Chunk)}, {Ordinal: 3, Value: rec.Weights}})
+	return err
 }
 
 // failures stores why the failed runs of the batch failed, one statement

@@ -21,15 +21,21 @@ ALTER TABLE sweeps ADD COLUMN program_hash TEXT;
 -- '$.momentum') reads one as a number. NULL for the built-in rules.
 ALTER TABLE runs ADD COLUMN params TEXT;
 
--- The traces of a program's runs, as they printed them: one JSON array per
--- run, one element per stored row, [step, weight, pred, error, delta,
--- weight_delta] with null where the program gave no value (or NaN), and a
--- seventh element, an object of the row's other numbers (its metrics),
--- when it printed any. Numbers are written as trace_weights writes them
--- (always REAL; infinities as 9e999 and -9e999).
+-- The traces of a program's runs, as they printed them, in chunks of
+-- about a megabyte (so that a run of a million rows is never held whole),
+-- numbered from 0: each a JSON array with one element per stored row,
+-- [step, weight, pred, error, delta, weight_delta] with null where the
+-- program gave no value (or NaN), and a seventh element, an object of the
+-- row's other numbers (its metrics), when it printed any. Numbers are
+-- written as trace_weights writes them (always REAL; infinities as 9e999
+-- and -9e999). A chunk whose run_id is no run's was left by a run killed
+-- before it was stored: no view shows it, and the run's next attempt
+-- replaces it.
 CREATE TABLE trace_values (
-    run_id INTEGER PRIMARY KEY REFERENCES runs (id),
-    rows   TEXT    NOT NULL
+    run_id INTEGER NOT NULL,
+    chunk  INTEGER NOT NULL,
+    rows   TEXT    NOT NULL,
+    PRIMARY KEY (run_id, chunk)
 ) STRICT;
 
 -- Why a program's run failed (verdict 'failed'): "exit status 3", "signal:
