@@ -300,6 +300,16 @@ def main():
     tiny = overhead(binary, tmp, env, "tiny", floor=True)
     python = overhead(binary, tmp, env, "gd.py")
     early_s, early_runs = early_stop(binary, tmp, env)
+    # A program's runs of a million rows, every row stored: memory as the
+    # built-ins' (memory 8 x 1M rows), not as the traces' size (105 MB each).
+    db = os.path.join(tmp, "program-memory.db")
+    seconds, program_rss = measure([binary, "run", "--db", db, "--jobs", "2", os.path.join(BENCH, "program_memory.yaml")], db, env=env)
+    configs, computed, _ = counts(db, False)
+    stored = sqlite3.connect(db).execute("SELECT count(*) FROM trace").fetchone()[0]
+    os.remove(db)
+    if configs != 8 or computed != 8_000_000 or stored != 8_000_000:
+        sys.exit(f"bench: program memory: want 8 runs of 1,000,000 stored rows, got {configs} runs, {computed} rows, {stored} stored")
+    row("program 8 x 1M rows", "sweep", configs, computed, seconds, "-", program_rss)
 
     base = results[("W1 every row", "baseline")]
     w1 = results[("W1 every row", "sweep")]
@@ -319,6 +329,7 @@ def main():
         (f"tiny x {tiny[2]}: sweep time / xargs -P 2 time", tiny[0] / tiny[1], "<=", 1.2),
         (f"gd.py x {python[2]}: sweep time / xargs -P 2 time", python[0] / python[1], "<=", 1.1),
         ("early stop at step 5: ms of wall a run", early_s * 1000 / early_runs, "<", 50),
+        ("memory, a program's 8 runs of 1M rows: peak RSS MB", program_rss, "<", 256),
     ]
     if not skip_w2:
         stop_ms = ctrl_c(binary, os.path.join(tmp, "ctrl-c.db"), os.path.join(BENCH, "w2.yaml"))
