@@ -72,7 +72,7 @@ func Identity(p Program) (files []string, sum [sha256.Size]byte, err error) {
 		case err != nil && !notAPath(err):
 			// Say so rather than leave the file out: the identity must not
 			// depend on who runs the sweep.
-			return nil, sum, fmt.Errorf("command[%d] %s: %w", i, name, err)
+			return nil, sum, fmt.Errorf("command[%d] %s: %w", i+1, name, err)
 		case err != nil || !fi.Mode().IsRegular():
 			continue // an argument, a directory, a device: not a file of the program
 		}
@@ -80,7 +80,7 @@ func Identity(p Program) (files []string, sum [sha256.Size]byte, err error) {
 		files = append(files, name)
 		writeString(name)
 		if err := hashFile(h, path); err != nil {
-			return nil, sum, fmt.Errorf("command[%d] %s: %w", i, name, err)
+			return nil, sum, fmt.Errorf("command[%d] %s: %w", i+1, name, err)
 		}
 	}
 	h.Sum(sum[:0])

@@ -26,9 +26,10 @@ type Error struct {
 	Hint   string // how to fix it, in a sentence; may be empty
 }
 
-// Error returns "command[i]: message".
+// Error returns "command[n]: message", n counting the elements from 1 as
+// the sweep file's messages do.
 func (e *Error) Error() string {
-	return fmt.Sprintf("command[%d]: %s", e.Arg, e.Msg)
+	return fmt.Sprintf("command[%d]: %s", e.Arg+1, e.Msg)
 }
 
 // part is a literal, or a placeholder when param >= 0.

@@ -111,7 +111,7 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Parse([]string{"x", "{a}"}, nil); err == nil || err.Error() != "command[1]: {a} names no parameter" {
+	if _, err := Parse([]string{"x", "{a}"}, nil); err == nil || err.Error() != "command[2]: {a} names no parameter" {
 		t.Errorf("no parameters: %v", err)
 	}
 	if _, err := Parse([]string{"x"}, []string{"Alpha"}); err == nil {
