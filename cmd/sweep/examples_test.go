@@ -20,14 +20,7 @@ func TestCommandEqualsBuiltin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 42 Python programs")
 	}
-	dir := t.TempDir()
-	experiments, err := filepath.Abs("../../experiments")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(filepath.Join(dir, "experiments"), os.DirFS(experiments)); err != nil {
-		t.Fatal(err)
-	}
+	dir := withExperiments(t)
 	example, err := os.ReadFile(filepath.Join(dir, "experiments", "gd_python.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,14 +103,7 @@ func TestSampleExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs about a hundred Python programs")
 	}
-	dir := t.TempDir()
-	experiments, err := filepath.Abs("../../experiments")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(filepath.Join(dir, "experiments"), os.DirFS(experiments)); err != nil {
-		t.Fatal(err)
-	}
+	dir := withExperiments(t)
 	out, err := sweepCommand(dir, "run", "--db", "s.db", filepath.Join("experiments", "gd_sample.yaml")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sweep run: %v\n%s", err, out)
@@ -151,4 +137,18 @@ func TestSampleExample(t *testing.T) {
 	if err != nil || !strings.Contains(string(again), "nothing to run") || !strings.Contains(string(again), " probes (0 run now)") {
 		t.Errorf("sweep run again: %v\n%s", err, again)
 	}
+}
+
+// withExperiments returns a new directory holding a copy of experiments/.
+func withExperiments(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	experiments, err := filepath.Abs("../../experiments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "experiments"), os.DirFS(experiments)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

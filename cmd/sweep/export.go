@@ -100,7 +100,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// where this database keeps a trace, which an export leaves behind.
 	columns := runColumns
 	if *runs {
-		programs, err := exportsPrograms(ctx, r, which)
+		programs, err := holdsPrograms(ctx, r, which)
 		if err != nil {
 			return report(stderr, fmt.Errorf("export from %s: %w", r.Path(), err))
 		}
@@ -141,9 +141,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
-// exportsPrograms reports whether the sweep with id sweepID (0: any sweep of
-// the database) is a user's program's, whose runs have params.
-func exportsPrograms(ctx context.Context, r *store.Reader, sweepID int64) (bool, error) {
+// holdsPrograms reports whether the sweep with id sweepID (0: any sweep of
+// the database) is a user's program's, whose runs have params and may
+// fail.
+func holdsPrograms(ctx context.Context, r *store.Reader, sweepID int64) (bool, error) {
 	rows, err := r.Query(ctx, "SELECT EXISTS (SELECT 1 FROM sweeps WHERE method = ? AND (?2 = 0 OR id = ?2))", string(grid.Command), sweepID)
 	if err != nil {
 		return false, err

@@ -93,7 +93,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// failed, a program's verdict: for every sweep of a database that
 	// holds a program's, whether listed or not, so that the columns of a
 	// database do not change with --all.
-	failed, err := hasPrograms(ctx, r)
+	failed, err := holdsPrograms(ctx, r, 0)
 	if err != nil {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
@@ -117,23 +117,6 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, fmt.Errorf("list sweeps in %s: %w", r.Path(), err))
 	}
 	return exitOK
-}
-
-// hasPrograms reports whether the database holds a sweep of a user's
-// program, whose runs can fail.
-func hasPrograms(ctx context.Context, r *store.Reader) (bool, error) {
-	rows, err := r.Query(ctx, "SELECT EXISTS (SELECT 1 FROM sweeps WHERE method = ?)", string(grid.Command))
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	var found bool
-	if rows.Next() {
-		if err := rows.Scan(&found); err != nil {
-			return false, err
-		}
-	}
-	return found, rows.Err()
 }
 
 // stoppedSweeps returns, as a JSON array, the ids of the sweeps stored as

@@ -25,7 +25,7 @@ import (
 )
 
 // markerVar is the environment variable that marks a test's processes.
-const markerVar = "SWEEP_TEST_MARKER"
+const markerVar = "SWEEPTEST_MARKER" // not SWEEP_: sweep gives a program no SWEEP_ variable but its parameters
 
 // markedSweep returns sweep run with args in dir, its environment marked
 // with marker, its stdout and stderr captured.

@@ -146,23 +146,37 @@ func refineSweep(ctx context.Context, st *store.Store, g *store.GridSweep, spec 
 		printError(stderr, "interrupted while refining", "run sweep refine again: stored probes are not run twice")
 		return 128 + 2
 	}
+	return saveEdges(after, st, g, spec, precision, boundaries, refined{probes: total, ran: total - sw.Stored, start: start}, stdout, stderr)
+}
+
+// refined is what a refinement did, for its summary line.
+type refined struct {
+	probes, ran int64 // probes made (stored before or now), and run now
+	start       time.Time
+}
+
+// saveEdges stores the edges refine found for the sweep g and prints them:
+// the end of refineSweep and of refineProgram.
+func saveEdges(ctx context.Context, st *store.Store, g *store.GridSweep, spec *grid.Spec, precision float64, boundaries []refine.Boundary,
+	r refined, stdout, stderr io.Writer) int {
 	var rows []store.BoundaryRow
 	for _, b := range boundaries {
 		for _, e := range b.Edges {
-			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Limits: b.Limits, Edge: e.Kind, N: e.N,
-				Found: e.Found, Value: e.Value, Lower: e.Lower, Upper: e.Upper, Probes: e.Probes})
+			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Params: store.ProgramParams(spec, b.Line),
+				Limits: b.Limits, Edge: e.Kind, N: e.N, Found: e.Found, Value: e.Value, Lower: e.Lower, Upper: e.Upper, Probes: e.Probes})
 		}
 	}
-	if err := st.SaveBoundaries(after, g.ID, precision, rows); err != nil {
+	if err := st.SaveBoundaries(ctx, g.ID, precision, rows); err != nil {
 		return report(stderr, err)
 	}
 	fmt.Fprintf(stdout, "refined sweep %s: the edges of %s, %s (%d run now) to a precision of %g in %s; every edge is in the boundary view\n",
-		g.Name, plural(int64(len(boundaries)), "combination")+" of "+lineAxes(spec), plural(total, "probe"), total-sw.Stored, precision, time.Since(start).Round(time.Millisecond))
+		g.Name, plural(int64(len(boundaries)), "combination")+" of "+lineAxes(spec), plural(r.probes, "probe"), r.ran, precision, time.Since(r.start).Round(time.Millisecond))
 	var limits []string
 	for _, a := range spec.LimitAxes() {
 		limits = append(limits, a.Name)
 	}
-	return printEdges(after, st.Path(), g.ID, limits, false, stdout, stderr)
+	// A program's other axes are named when it has any.
+	return printEdges(ctx, st.Path(), g.ID, limits, store.ProgramParams(spec, spec.Config(0)) != "", stdout, stderr)
 }
 
 // lineAxes names the axes besides the rate, whose every combination refine

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -33,9 +35,13 @@ func refineProgram(ctx context.Context, st *store.Store, g *store.GridSweep, spe
 		return report(stderr, err)
 	}
 	if spec.Program.Hash != g.ProgramHash {
+		// The files are read where sweep run read them: relative to the
+		// sweep file's directory as it was given, from where it ran.
+		files, _, _ := command.Identity(prog)
 		return report(stderr, usageError{
-			msg:  fmt.Sprintf("the program of sweep %s changed since it ran (its argv or a file it names, read from %s): its probes would be another program's", g.Name, g.File),
-			hint: "run the sweep file again first (sweep run " + shellWord(g.File) + "), then refine that version"})
+			msg: fmt.Sprintf("the program of sweep %s is not the one that ran: the files its command names (%s, in %s) changed, or are not there from this directory; its probes would be another program's",
+				g.Name, strings.Join(files, ", "), filepath.Dir(g.File)),
+			hint: "refine from the directory sweep run ran in (it was given " + shellWord(g.File) + "), or run the sweep file again first and refine that version"})
 	}
 	verdicts, err := st.Verdicts(ctx, g.ID)
 	if err != nil {
@@ -120,23 +126,7 @@ func refineProgram(ctx context.Context, st *store.Store, g *store.GridSweep, spe
 	if err := st.FinishSweep(after, sw.ID, store.StatusDone, 0, made); err != nil {
 		return report(stderr, err)
 	}
-	var rows []store.BoundaryRow
-	for _, b := range boundaries {
-		for _, e := range b.Edges {
-			rows = append(rows, store.BoundaryRow{Input: b.Input, Goal: b.Goal, Weight: b.Weight, Params: store.ProgramParams(spec, b.Line),
-				Limits: b.Limits, Edge: e.Kind, N: e.N, Found: e.Found, Value: e.Value, Lower: e.Lower, Upper: e.Upper, Probes: e.Probes})
-		}
-	}
-	if err := st.SaveBoundaries(after, g.ID, precision, rows); err != nil {
-		return report(stderr, err)
-	}
-	fmt.Fprintf(stdout, "refined sweep %s: the edges of %s, %s (%d run now) to a precision of %g in %s; every edge is in the boundary view\n",
-		g.Name, plural(int64(len(boundaries)), "combination")+" of "+lineAxes(spec), plural(made, "probe"), ran, precision, time.Since(start).Round(time.Millisecond))
-	var limits []string
-	for _, a := range spec.LimitAxes() {
-		limits = append(limits, a.Name)
-	}
-	return printEdges(after, st.Path(), g.ID, limits, store.ProgramParams(spec, spec.Config(0)) != "", stdout, stderr)
+	return saveEdges(after, st, g, spec, precision, boundaries, refined{probes: made, ran: ran, start: start}, stdout, stderr)
 }
 
 // probeBound is the most probes refining a program's sweep can make: for

@@ -370,9 +370,12 @@ func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs ite
 	g.Go(func() error {
 		return st.WriteQueue(gctx, sw, q, func(recs []*store.Record) {
 			for _, r := range recs {
+				if r.TraceOnly {
+					continue // a chunk of a program's trace, not yet its run
+				}
 				counts.add(r.Config.Rate, r.Verdict)
+				written++
 			}
-			written += int64(len(recs))
 			progress(written)
 		})
 	})

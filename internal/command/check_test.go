@@ -81,7 +81,7 @@ func TestIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"train.py", "data.csv"}; !slices.Equal(files, want) {
+	if want := []string{"python3", "train.py", "data.csv"}; !slices.Equal(files, want) {
 		t.Errorf("files %q, want %q", files, want)
 	}
 	again := func() [32]byte {
@@ -121,7 +121,7 @@ func TestIdentity(t *testing.T) {
 
 	// A literal {{x}} names the file {x}.
 	write("{x}", "braces\n")
-	if files, _, _ := Identity(p); !slices.Equal(files, []string{"train.py", "data.csv", "{x}"}) {
+	if files, _, _ := Identity(p); !slices.Equal(files, []string{"python3", "train.py", "data.csv", "{x}"}) {
 		t.Errorf("files %q, want {x} too", files)
 	}
 
@@ -149,5 +149,45 @@ func TestIdentity(t *testing.T) {
 	f.Close()
 	if _, _, err := Identity(Program{Argv: []string{"python3", "big.bin"}, Dir: dir}); err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
 		t.Errorf("a file of 64 MiB + 1: %v", err)
+	}
+}
+
+// A program found through PATH is identified by the file that runs, not
+// by a file of its name in the sweep file's directory.
+func TestIdentityOfProgramInPath(t *testing.T) {
+	bin, dir := t.TempDir(), t.TempDir()
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(bin, "train"), "#!/bin/sh\necho v1\n")
+	write(filepath.Join(dir, "train"), "a file of the same name, which does not run\n")
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	p := Program{Argv: []string{"train", "{alpha}"}, Dir: dir}
+	id := func() [32]byte {
+		t.Helper()
+		files, sum, err := Identity(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(files, []string{"train"}) {
+			t.Errorf("files %q, want [train]", files)
+		}
+		return sum
+	}
+	first := id()
+	write(filepath.Join(dir, "train"), "edited, still not what runs\n")
+	if id() != first {
+		t.Error("a file in the directory that does not run changed the identity")
+	}
+	write(filepath.Join(bin, "train"), "#!/bin/sh\necho v2\n")
+	if id() == first {
+		t.Error("editing the program found through PATH kept the identity")
+	}
+	p.Argv[0] = "no-such-program-anywhere"
+	if _, _, err := Identity(p); err == nil || !strings.Contains(err.Error(), "not found in PATH") {
+		t.Errorf("Identity of a missing program: %v", err)
 	}
 }

@@ -3,7 +3,7 @@
 package command
 
 // The programs the tests run are this test binary, run again with
-// SWEEP_COMMAND_TEST_HELPER=1: TestMain then runs its arguments as a
+// COMMAND_TEST_HELPER=1: TestMain then runs its arguments as a
 // script of actions instead of the tests, so the tests need no Python (one
 // test uses python3 when it is there, and skips otherwise) and each
 // program is a readable list:
@@ -51,7 +51,7 @@ import (
 	"sweep/internal/pyfloat"
 )
 
-const helperEnv = "SWEEP_COMMAND_TEST_HELPER"
+const helperEnv = "COMMAND_TEST_HELPER" // not SWEEP_: sweep gives a program no SWEEP_ variable but its parameters
 
 // exe is the path of this test binary.
 var exe string

@@ -63,6 +63,15 @@ func Identity(p Program) (files []string, sum [sha256.Size]byte, err error) {
 			path = filepath.Join(p.Dir, path)
 		}
 		program := i == 0 && strings.ContainsRune(name, '/')
+		if i == 0 && !program {
+			// A program found through PATH is the file that runs: its
+			// bytes are the identity too (a new python3 makes a new
+			// version), not those of a file of its name in Dir.
+			if path, err = lookProgram(p.Dir, name); err != nil {
+				return nil, sum, err
+			}
+			program = true
+		}
 		fi, err := os.Stat(path)
 		switch {
 		case program && err != nil:

@@ -155,7 +155,14 @@ func (p Program) Run(ctx context.Context, params []Param, lim grid.Limits, every
 func (p Program) expand(params []Param) (args, env []string, err error) {
 	names := make([]string, len(params))
 	values := make([]string, len(params))
-	env = os.Environ()
+	// sweep's own environment, but for the SWEEP_ variables it may have
+	// inherited (a shell's leftover SWEEP_MOMENTUM): a program sees the
+	// parameters of its config, and those alone.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SWEEP_") {
+			env = append(env, kv)
+		}
+	}
 	for i, pm := range params {
 		if slices.Contains(names[:i], pm.Name) {
 			return nil, nil, fmt.Errorf("command: parameter %s given twice", pm.Name)

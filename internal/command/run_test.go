@@ -534,6 +534,7 @@ func TestRunCanceled(t *testing.T) {
 // the program runs in Dir.
 func TestRunParams(t *testing.T) {
 	t.Setenv("SWEEP_ALPHA", "stale")
+	t.Setenv("SWEEP_MOMENTUM", "0.9") // a shell's leftover: no parameter of this run, so not in its environment
 	dump := filepath.Join(t.TempDir(), "dump")
 	p := Program{Argv: []string{exe, `out:{{"error": 1}}`, "dump:" + dump,
 		"--alpha={alpha}", "{input}", "{{x}}", "w={weight}{goal}", "{tiny}", "{huge}", "{big}", "{ten}", "{small}", "{e22}"}}

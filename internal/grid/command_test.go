@@ -299,3 +299,11 @@ func TestCommandChanges(t *testing.T) {
 		t.Errorf("Changes with another program = %q, want %q", got, "program changed")
 	}
 }
+
+// A program's rate named weight (or input, goal) is in its column too.
+func TestCommandRateNamedWeight(t *testing.T) {
+	spec := mustParse(t, "method: command\ncommand: [./p, \"{weight}\"]\nrate: weight\ngrid: {weight: [0.1, 0.2]}\n")
+	if c := spec.Config(1); c.Rate != 0.2 || c.Weight != 0.2 || !math.IsNaN(c.Input) {
+		t.Errorf("Config(1) = %+v: want rate and weight 0.2", c)
+	}
+}

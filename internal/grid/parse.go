@@ -705,6 +705,13 @@ func (p *parser) axis(name string, n *yaml.Node) ([]float64, bool) {
 		return nil, false
 	}
 
+	for i, v := range values {
+		if v == 0 {
+			// -0 is 0: SQLite stores it so, and a program given "-0.0"
+			// would see a config that a stored run of 0 stands for.
+			values[i] = 0
+		}
+	}
 	seen := make(map[float64]int, len(values))
 	for i, v := range values {
 		if (p.rate == "" && (name == AxisAlpha || name == AxisStepAmount) || name == p.rate) && v <= 0 {

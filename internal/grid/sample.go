@@ -154,7 +154,7 @@ func (c continuous) at(u float64) float64 {
 	if c.log {
 		return round15(math.Exp(math.Log(c.from) + u*(math.Log(c.to)-math.Log(c.from))))
 	}
-	return round15(c.from + u*(c.to-c.from))
+	return round15(c.from+u*(c.to-c.from)) + 0 // + 0: -0 is 0, as in a list
 }
 
 // halton returns n points in [0, 1)^dims of the Halton sequence (bases

@@ -305,6 +305,9 @@ func (s *Spec) Config(i int64) Config {
 		}
 		if k == 0 {
 			c.Rate = v
+			if c.Params != nil {
+				c.set(a.Name, v) // a program's rate named input, goal or weight fills that column too
+			}
 			for j, ja := range s.Joint {
 				c.set(ja.Name, ja.Values[at])
 				if c.Params != nil {

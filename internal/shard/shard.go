@@ -20,7 +20,12 @@ const storeCost = 50
 
 // Cost is the expected work of a config: the trace rows the theory predicts
 // (gradient descent) or a bound on them (hot_cold), plus storing the run.
+// A program's runs cost what nobody can tell beforehand: one each, so
+// that shards hold as many runs each.
 func Cost(c grid.Config) int64 {
+	if c.Method == grid.Command {
+		return 1
+	}
 	steps := int64(c.Limits.Iterations)
 	if p, ok := runner.Predict(c); ok {
 		steps = int64(p.Steps)

@@ -92,3 +92,24 @@ func TestFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// A program's runs cost what nobody can tell beforehand: its shards hold
+// as many configs each, whatever the gradient-descent theory would say of
+// an axis named input.
+func TestProgramShardsEven(t *testing.T) {
+	spec, err := grid.Parse("p.yaml", []byte("method: command\ncommand: [./p, \"{alpha}\", \"{input}\"]\nrate: alpha\ngrid:\n  alpha: {from: 1, to: 0.001, per_decade: 10}\n  input: [0.1, 3]\n  goal: 0.8\n  weight: 0.5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int64
+	for i := 1; i <= 4; i++ {
+		from, to := Shard{i, 4}.Range(spec)
+		sizes = append(sizes, to-from)
+	}
+	for _, n := range sizes {
+		if n != 15 && n != 16 {
+			t.Errorf("shards of 62 configs hold %v, want 15 or 16 each", sizes)
+			break
+		}
+	}
+}
