@@ -29,7 +29,7 @@ import (
 // --max-configs: ten times the largest reference workload.
 const defaultMaxConfigs = 20_000_000
 
-const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] [--shard I/N] [--shards N] [--junit FILE] [--json FILE] FILE
+const runUsage = `Usage: sweep run [--db PATH] [--jobs N] [--trace all|none|every:N] [--max-configs N] [--shard I/N] [--shards N] [--retry-failed] [--junit FILE] [--json FILE] FILE
 
 Runs every config of the sweep file FILE and stores each run's trace and
 verdict in the database. Running the same file into the same database again
@@ -38,6 +38,8 @@ section and exits 1 if an expectation fails. Flags may come before or after
 FILE. --shard I/N runs only the I-th of N parts of the grid (sweep merge
 combines them); without it, a Slurm job array's SLURM_ARRAY_TASK_ID, or a
 Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards N, picks it.
+A program's failed runs (method: command) count as stored, like any
+verdict; --retry-failed runs them again.
 
 Flags:
 `
@@ -52,6 +54,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	shards := fs.Int("shards", 0, "the number of shards, when the shard index comes from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)")
 	junit := fs.String("junit", "", "write the expectations as JUnit XML to `FILE`")
 	jsonOut := fs.String("json", "", "write a machine-readable summary to `FILE`")
+	retry := fs.Bool("retry-failed", false, "run a program's failed runs again (of the shard that runs), instead of keeping them as stored")
 	files, code, done := parseCommand(fs, args, runUsage, stdout, stderr)
 	if done {
 		return code
@@ -115,7 +118,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return report(stderr, err)
 	}
 	defer st.Close()
-	return execute(ctx, st, spec, file, outputs{prog: prog, jobs: *jobs, shard: part, junit: *junit, json: *jsonOut}, stdout, stderr)
+	return execute(ctx, st, spec, file, outputs{prog: prog, jobs: *jobs, shard: part, retryFailed: *retry, junit: *junit, json: *jsonOut}, stdout, stderr)
 }
 
 // validateExpectations refuses, before anything runs or any file is
@@ -159,8 +162,9 @@ func pickShard(flagValue string, shards int) (shard.Shard, error) {
 // outputs are the options of sweep run that say how to run and what to
 // write besides the summary.
 type outputs struct {
-	prog  command.Program // what a sweep of method command runs
-	jobs  int
+	prog        command.Program // what a sweep of method command runs
+	retryFailed bool            // run a program's failed runs again
+	jobs        int
 	shard shard.Shard
 	junit string // JUnit XML of the expectations, when not ""
 	json  string // the summary as JSON, when not ""
@@ -198,6 +202,18 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		SweepVersion: p.SweepVersion, Host: p.Host, GitCommit: p.GitCommit, Command: p.Command})
 	if err != nil {
 		return report(stderr, err)
+	}
+	if out.retryFailed {
+		// Before reuse, which never copies a failed run: the configs come
+		// from another sweep when it has them, else they run.
+		n, err := st.ForgetFailed(ctx, sw, from, to)
+		if err != nil {
+			st.FinishSweep(context.WithoutCancel(ctx), sw.ID, store.StatusFailed, from, to)
+			return report(stderr, err)
+		}
+		if n > 0 {
+			fmt.Fprintf(stderr, "sweep %s: %s to run again\n", spec.Name, plural(n, "failed run"))
+		}
 	}
 	// A config another sweep of the database stored is not run again.
 	reused, err := st.Reuse(ctx, sw, spec, from, to)

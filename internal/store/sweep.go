@@ -287,3 +287,46 @@ func (s *Store) Summary(ctx context.Context, id int64, rates []float64) ([]RateC
 	}
 	return out, total, rows.Err()
 }
+
+// ForgetFailed removes the failed runs of the sweep sw with config indexes
+// in [from, to) (a program's: a built-in rule never fails), with their
+// traces and failures, in one transaction, so that they run again; it
+// returns how many it removed and updates sw.Done and sw.Stored.
+func (s *Store) ForgetFailed(ctx context.Context, sw *Sweep, from, to int64) (n int64, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", s.path, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return 0, fileError(s.path, "lock", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	lo, hi := sw.FirstRunID+from, sw.FirstRunID+to-1
+	failed := "SELECT id FROM runs WHERE id BETWEEN ?1 AND ?2 AND verdict = 'failed'"
+	for _, q := range []string{
+		"DELETE FROM trace_values WHERE run_id IN (" + failed + ")",
+		"DELETE FROM run_failures WHERE run_id IN (" + failed + ")",
+	} {
+		if _, err := conn.ExecContext(ctx, q, lo, hi); err != nil {
+			return 0, fileError(s.path, "remove the failed runs of the sweep from", err)
+		}
+	}
+	res, err := conn.ExecContext(ctx, "DELETE FROM runs WHERE id BETWEEN ?1 AND ?2 AND verdict = 'failed'", lo, hi)
+	if err != nil {
+		return 0, fileError(s.path, "remove the failed runs of the sweep from", err)
+	}
+	if n, _ = res.RowsAffected(); n == 0 {
+		_, err = conn.ExecContext(ctx, "COMMIT")
+		return 0, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return 0, fileError(s.path, "commit", err)
+	}
+	sw.Stored = 0
+	return n, s.loadDone(ctx, sw)
+}
