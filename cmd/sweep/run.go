@@ -165,9 +165,9 @@ type outputs struct {
 	prog        command.Program // what a sweep of method command runs
 	retryFailed bool            // run a program's failed runs again
 	jobs        int
-	shard shard.Shard
-	junit string // JUnit XML of the expectations, when not ""
-	json  string // the summary as JSON, when not ""
+	shard       shard.Shard
+	junit       string // JUnit XML of the expectations, when not ""
+	json        string // the summary as JSON, when not ""
 }
 
 // parseArgs parses flags wherever they stand among the positional
