@@ -57,7 +57,7 @@ func runProgram(ctx context.Context, prog command.Program, spec *grid.Spec, c gr
 		}
 	}()
 	trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
-	out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
+	out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Rows(spec.Trace))
 	if err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func refineProgram(ctx context.Context, st *store.Store, g *store.GridSweep, spe
 			params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
 		}
 		trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
-		out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Add)
+		out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Rows(spec.Trace))
 		if err != nil {
 			return refine.Outcome{}, err
 		}

@@ -41,6 +41,17 @@ func (t *ProgramTrace) Start(send func(chunk int, text string) error) {
 	t.buf, t.rows, t.chunk, t.send, t.err = append(t.buf[:0], '['), 0, 0, send, nil
 }
 
+// Rows returns what to give command.Program.Run for a trace stored as
+// storage says: Add, or nil when no row is stored (Run passes the
+// deciding row to emit whatever every is, and a sweep run with --trace
+// none stores none, as the built-ins' do).
+func (t *ProgramTrace) Rows(storage grid.TraceStorage) func([]command.Row) {
+	if storage.Every == 0 {
+		return nil
+	}
+	return t.Add
+}
+
 // Add writes the next kept rows, in step order.
 func (t *ProgramTrace) Add(rows []command.Row) {
 	for _, r := range rows {
