@@ -45,27 +45,39 @@ func program(file string, spec *grid.Spec) (command.Program, error) {
 	return p, nil
 }
 
-// runProgram runs prog for config c, handing its trace to the writer a
-// chunk at a time as the program prints it, and the run last, through a
-// Sender of its own: the run goes alone, at once. A run stopped by ctx is
-// not stored (its chunks, if any went, refer to no run).
-func runProgram(ctx context.Context, prog command.Program, spec *grid.Spec, c grid.Config, params []command.Param, q *store.Queue, trace *store.ProgramTrace) (err error) {
-	sender := q.Sender(spec.Trace)
-	defer func() {
-		if cerr := sender.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
-	out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Rows(spec.Trace))
-	if err != nil {
-		return err
+// programRunner runs a program's configs, one at a time, for one worker
+// of a sweep or for refine's probes: it fills in each config's parameters
+// and hands the run's trace to a Sender a chunk at a time as the program
+// prints it, and the run last. A run stopped by ctx is not stored (its
+// chunks, if any went, refer to no run).
+type programRunner struct {
+	prog   command.Program
+	spec   *grid.Spec
+	names  []string
+	params []command.Param
+	trace  store.ProgramTrace
+}
+
+func newProgramRunner(prog command.Program, spec *grid.Spec) *programRunner {
+	names := spec.ParamNames()
+	return &programRunner{prog: prog, spec: spec, names: names, params: make([]command.Param, len(names))}
+}
+
+// run runs config c, handing its chunks and its record to sender.
+func (r *programRunner) run(ctx context.Context, c grid.Config, sender *store.Sender) (command.Outcome, error) {
+	for i, v := range r.spec.Params(c) {
+		r.params[i] = command.Param{Name: r.names[i], Value: v, Integer: r.names[i] == grid.LimitIterations}
 	}
-	chunk, text, err := trace.Finish()
+	r.trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
+	out, err := r.prog.Run(ctx, r.params, c.Limits, r.spec.Trace.Every, r.trace.Rows(r.spec.Trace))
 	if err != nil {
-		return err
+		return out, err
 	}
-	return sender.Add(store.ProgramRecord(spec, c, out, chunk, text))
+	chunk, text, err := r.trace.Finish()
+	if err != nil {
+		return out, err
+	}
+	return out, sender.Add(store.ProgramRecord(r.spec, c, out, chunk, text))
 }
 
 // runPrograms runs prog for every config on jobs workers, each handing
@@ -81,16 +93,14 @@ func runPrograms(ctx context.Context, prog command.Program, spec *grid.Spec, con
 	parent := ctx
 	g, ctx := errgroup.WithContext(ctx)
 	work := make(chan grid.Config)
-	names := spec.ParamNames()
 	for range max(jobs, 1) {
 		g.Go(func() error {
-			var trace store.ProgramTrace
-			params := make([]command.Param, len(names))
+			r := newProgramRunner(prog, spec)
 			for c := range work {
-				for i, v := range spec.Params(c) {
-					params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
-				}
-				if err := runProgram(ctx, prog, spec, c, params, q, &trace); err != nil {
+				// A Sender of its own hands the run over alone, at once.
+				sender := q.Sender(spec.Trace)
+				_, err := r.run(ctx, c, sender)
+				if err := errors.Join(err, sender.Close()); err != nil {
 					return err
 				}
 			}

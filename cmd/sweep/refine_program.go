@@ -67,12 +67,10 @@ func refineProgram(ctx context.Context, st *store.Store, g *store.GridSweep, spe
 	wg.Go(func() error { return st.WriteQueue(ctx, sw, q, nil) })
 	sender := q.Sender(spec.Trace)
 	index := spec.Indexer()
-	names := spec.ParamNames()
-	params := make([]command.Param, len(names))
+	runner := newProgramRunner(prog, spec)
 	var (
-		trace store.ProgramTrace
-		made  int64 // probes made, stored before or now
-		ran   int64
+		made int64 // probes made, stored before or now
+		ran  int64
 	)
 	run := func(c grid.Config, probe bool) (refine.Outcome, error) {
 		if !probe {
@@ -86,20 +84,11 @@ func refineProgram(ctx context.Context, st *store.Store, g *store.GridSweep, spe
 		if c.Index >= sw.Configs {
 			return refine.Outcome{}, fmt.Errorf("refine %s: probe %d is beyond the %d reserved", g.Name, c.Index, sw.Configs)
 		}
-		for i, v := range spec.Params(c) {
-			params[i] = command.Param{Name: names[i], Value: v, Integer: names[i] == grid.LimitIterations}
+		out, err := runner.run(ctx, c, sender)
+		if err == nil {
+			ran++
 		}
-		trace.Start(func(chunk int, text string) error { return sender.Add(store.ProgramChunk(c, chunk, text)) })
-		out, err := prog.Run(ctx, params, c.Limits, spec.Trace.Every, trace.Rows(spec.Trace))
-		if err != nil {
-			return refine.Outcome{}, err
-		}
-		chunk, text, err := trace.Finish()
-		if err != nil {
-			return refine.Outcome{}, err
-		}
-		ran++
-		return refine.Outcome{Verdict: out.Verdict}, sender.Add(store.ProgramRecord(spec, c, out, chunk, text))
+		return refine.Outcome{Verdict: out.Verdict}, err
 	}
 	boundaries, refineErr := refine.Edges(ctx, spec, precision, kinds, run)
 	if ctx.Err() != nil {
