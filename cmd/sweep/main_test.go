@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +44,9 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CI", "") // the plain progress lines are tested elsewhere
+			// Whatever a script did, every database it leaves holds the
+			// counts and facts of its runs (0008_answers.sql).
+			env.Defer(func() { checkAnswers(env.T(), env.WorkDir) })
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -186,4 +191,38 @@ func cmdPNGCheck(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s has no pixel of colour %s", args[0], c)
 		}
 	}
+}
+
+// checkAnswers fails t when a sweep database under dir breaks what
+// store.CheckAnswers checks. Files that are not sweep databases of this
+// schema (a script's broken or foreign files, older schemas kept on
+// purpose) are left alone.
+func checkAnswers(t testscript.T, dir string) {
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() || !strings.HasSuffix(path, ".db") {
+			return nil
+		}
+		if version, ok := schemaOf(path); !ok || version != store.SchemaVersion() {
+			return nil
+		}
+		if err := store.CheckAnswers(context.Background(), path); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	})
+}
+
+// schemaOf returns the schema version of the sweep database at path, and
+// whether it is one.
+func schemaOf(path string) (int, bool) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return 0, false
+	}
+	defer db.Close()
+	var appID, version int
+	if err := db.QueryRow("SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version)").Scan(&appID, &version); err != nil {
+		return 0, false
+	}
+	return version, appID == store.ApplicationID
 }

@@ -24,7 +24,7 @@ would write (INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, a PRAGMA that
 sets a value, ...) is refused and the database is left as it was.
 
 Tables: sweeps, runs, trace_weights, boundaries, trace_values,
-run_failures. Views: trace, verdict_counts, safe_alpha, theory, mismatch,
+run_failures, run_counts. Views: trace, verdict_counts, safe_alpha, theory, mismatch,
 first_overshoot, divergence_onset, sweep_overview, boundary,
 trace_metrics, failures (see the README).
 

@@ -275,7 +275,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		total, countsOfThisRun = sw.Stored+written, sw.Stored > 0
 	case sw.Stored > 0 || written != sw.Configs:
 		var serr error
-		if rateCounts, total, serr = st.Summary(after, sw.ID, spec.Axes[0].Values); serr != nil {
+		if rateCounts, total, serr = st.Summary(after, sw.ID); serr != nil {
 			return report(stderr, serr)
 		}
 	}

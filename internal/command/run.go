@@ -49,6 +49,8 @@ type Outcome struct {
 	// fault", "timeout after 30s", "protocol: line 4, column 9: ...", "no
 	// trace rows", "start: ...". It is empty for the other verdicts.
 	Reason string
+	// Facts are those of every row read (none when Steps is 0).
+	Facts runner.Facts
 	// Stderr is the end of what the program wrote to stderr, kept for
 	// every run: at most its last 20 lines and 4 KiB, invalid UTF-8 and
 	// NUL bytes replaced by U+FFFD.
@@ -145,6 +147,7 @@ func (p Program) Run(ctx context.Context, params []Param, lim grid.Limits, every
 		stdout:  &pipeReader{f: outR},
 		errPipe: &pipeReader{f: errR},
 		judge:   judge{lim: lim},
+		facts:   runner.NewFactTracker(lim.Tolerance),
 		keep:    keeper{every: every, emit: emit},
 	}
 	return s.run(ctx, p.Timeout)
@@ -194,6 +197,7 @@ type session struct {
 	end     atomic.Int32
 
 	judge  judge
+	facts  runner.FactTracker // of every row read
 	keep   keeper
 	parser lineParser
 	stderr tail
@@ -276,7 +280,7 @@ func (s *session) run(ctx context.Context, timeout time.Duration) (Outcome, erro
 	s.stdout.f.Close()
 	s.errPipe.f.Close()
 
-	o := Outcome{Steps: s.steps, Stderr: s.stderr.String()}
+	o := Outcome{Steps: s.steps, Stderr: s.stderr.String(), Facts: s.facts.Facts()}
 	switch s.end.Load() {
 	case endCanceled:
 		return Outcome{}, ctx.Err()
@@ -346,6 +350,7 @@ func (s *session) read() (decided bool) {
 			} else {
 				s.steps++
 				s.last = row
+				s.facts.Add(row.Step, row.Error, row.Delta)
 				s.keep.add(row)
 				if s.keep.kept {
 					if s.kept += size; s.kept > maxKept {

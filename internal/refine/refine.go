@@ -181,7 +181,7 @@ func (t *trainer) run(c grid.Config, probe bool) (Outcome, error) {
 		if sink == nil {
 			return o, nil
 		}
-		t.result = runner.Result{Config: c, Trace: rows[len(rows)-1:], Steps: steps, Verdict: v}
+		t.result = runner.Result{Config: c, Trace: rows[len(rows)-1:], Steps: steps, Verdict: v, Facts: tr.Facts()}
 		if p, ok := runner.Predict(c); ok {
 			t.result.Prediction = &p
 		}

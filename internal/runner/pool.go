@@ -18,6 +18,7 @@ type Result struct {
 	Steps      int   // rows the run had, kept or not
 	Verdict    Verdict
 	Prediction *Prediction // nil for methods without a theory
+	Facts      Facts       // of every row, kept or not
 }
 
 // Last returns the deciding row, the last of the trace.
@@ -28,6 +29,11 @@ func Train(c grid.Config) *Result {
 	trace, steps, verdict := RunKeeping(c, 1, nil)
 	r := &Result{Config: c, Trace: trace, Steps: steps, Verdict: verdict}
 	r.Prediction = predict(c)
+	f := NewFactTracker(c.Limits.Tolerance)
+	for _, row := range trace {
+		f.Add(row.Step, row.Error, row.Delta)
+	}
+	r.Facts = f.Facts()
 	return r
 }
 
@@ -156,7 +162,7 @@ func train(ctx context.Context, work <-chan []grid.Config, every int, sink Sink)
 				}
 			}
 			steps, verdict, _ := t.Decided()
-			r = Result{Config: c, Trace: last[:], Steps: steps, Verdict: verdict, Prediction: predict(c)}
+			r = Result{Config: c, Trace: last[:], Steps: steps, Verdict: verdict, Prediction: predict(c), Facts: t.Facts()}
 			if err := sink.Done(&r); err != nil {
 				return err
 			}

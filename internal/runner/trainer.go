@@ -1,6 +1,10 @@
 package runner
 
-import "sweep/internal/grid"
+import (
+	"math"
+
+	"sweep/internal/grid"
+)
 
 // Trainer trains one config a chunk of rows at a time: Next fills the
 // caller's buffer with the rows RunKeeping would keep and returns, and the
@@ -21,6 +25,8 @@ type Trainer struct {
 	step   int        // the next step
 	keep   int        // the next step to keep, when every > 0
 
+	facts FactTracker // every row's, kept or not
+
 	decided bool
 	verdict Verdict
 }
@@ -28,7 +34,7 @@ type Trainer struct {
 // NewTrainer returns a Trainer for c that keeps the rows at steps 0, every,
 // 2*every, ... (none when every is 0) and, always, the deciding row.
 func NewTrainer(c grid.Config, every int) Trainer {
-	return Trainer{c: c, every: every, w: c.Weight}
+	return Trainer{c: c, every: every, w: c.Weight, facts: NewFactTracker(c.Limits.Tolerance)}
 }
 
 // Next appends the next kept rows to buf[:0] until buf is full (len(buf) ==
@@ -52,7 +58,20 @@ func (t *Trainer) Next(buf []Row) []Row {
 		tol    = c.Limits.Tolerance
 		bound  = c.Limits.Divergence
 		last   = c.Limits.Iterations - 1
+		// The facts of the rows (see FactTracker.Add), in locals: an
+		// undecided row's error is a finite number, so the first-row and
+		// NaN cases of Add are the deciding row's, which Add itself takes.
+		f         = &t.facts
+		minErr    = f.facts.MinError
+		minStep   = f.facts.MinErrorStep
+		prevDelta = f.prevDelta
+		changes   = f.facts.SignChanges
+		below     = f.threshold()
 	)
+	if minStep < 0 {
+		minErr = math.Inf(1)
+	}
+
 	for step := t.step; ; step++ {
 		pred := float64(c.Input * w)
 		delta := pred - c.Goal
@@ -85,8 +104,24 @@ func (t *Trainer) Next(buf []Row) []Row {
 		}
 		if decided {
 			// There is room: Next returns as soon as buf is full.
+			f.pack(minErr, minStep, prevDelta, changes)
+			f.Add(step, errv, delta)
 			t.decided, t.verdict, t.step = true, v, step+1
 			return append(kept, row)
+		}
+		if errv < minErr {
+			minErr, minStep = errv, step
+		}
+		if delta*prevDelta < 0 {
+			if changes == 0 {
+				f.facts.OvershootStep = step
+			}
+			changes++
+		}
+		prevDelta = delta
+		if errv < below {
+			f.crossed(step, errv)
+			below = f.threshold()
 		}
 		before[1], before[0] = before[0], w
 		w = next
@@ -94,12 +129,17 @@ func (t *Trainer) Next(buf []Row) []Row {
 			kept = append(kept, row)
 			keep += every
 			if len(kept) == cap(kept) {
+				f.pack(minErr, minStep, prevDelta, changes)
 				t.w, t.before, t.step, t.keep = w, before, step+1, keep
 				return kept
 			}
 		}
 	}
 }
+
+// Facts returns the facts of the rows trained so far: of every row, once
+// the run is decided.
+func (t *Trainer) Facts() Facts { return t.facts.Facts() }
 
 // Decided reports whether the run is decided and, once it is, its verdict
 // and the number of rows it had, kept or not.

@@ -9,6 +9,12 @@ import (
 // trainChunks runs c through a Trainer with a buffer of size rows, every
 // chunk appended to one trace.
 func trainChunks(t *testing.T, c grid.Config, every, size int) (trace []Row, steps int, v Verdict) {
+	trace, steps, v, _ = trainFacts(t, c, every, size)
+	return trace, steps, v
+}
+
+// trainFacts is trainChunks with the Trainer's facts.
+func trainFacts(t *testing.T, c grid.Config, every, size int) (trace []Row, steps int, v Verdict, facts Facts) {
 	t.Helper()
 	tr := NewTrainer(c, every)
 	buf := make([]Row, 0, size)
@@ -22,7 +28,7 @@ func trainChunks(t *testing.T, c grid.Config, every, size int) (trace []Row, ste
 			if more := tr.Next(buf); len(more) != 0 {
 				t.Fatalf("Next after the decision returned %d rows", len(more))
 			}
-			return trace, steps, v
+			return trace, steps, v, tr.Facts()
 		}
 		if len(rows) != size {
 			t.Fatalf("undecided Next returned %d rows, want a full buffer of %d", len(rows), size)
@@ -34,10 +40,15 @@ func trainChunks(t *testing.T, c grid.Config, every, size int) (trace []Row, ste
 // RunKeeping keeps, bit for bit, with the same verdict and step count.
 func checkTrainer(t *testing.T, c grid.Config) {
 	t.Helper()
+	all, _, _ := RunKeeping(c, 1, nil)
+	wantFacts := definedFacts(all, c.Limits.Tolerance)
 	for _, every := range []int{0, 1, 2, 7} {
 		want, wantSteps, wantVerdict := RunKeeping(c, every, nil)
 		for _, size := range []int{1, 2, 3, 64, chunkRows} {
-			got, steps, v := trainChunks(t, c, every, size)
+			got, steps, v, facts := trainFacts(t, c, every, size)
+			if !sameFacts(facts, wantFacts) {
+				t.Fatalf("every %d, buffer %d: facts %+v, want %+v", every, size, facts, wantFacts)
+			}
 			if steps != wantSteps || v != wantVerdict || len(got) != len(want) {
 				t.Fatalf("every %d, buffer %d: %d rows kept of %d, %v; want %d of %d, %v",
 					every, size, len(got), steps, v, len(want), wantSteps, wantVerdict)

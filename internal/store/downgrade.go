@@ -58,6 +58,12 @@ func Downgrade(ctx context.Context, path string, version int) (err error) {
 	for _, v := range views {
 		exec("DROP VIEW " + v)
 	}
+	if version < 8 {
+		exec("DROP TABLE run_counts")
+		for _, c := range strings.Split(factColumns, ", ") {
+			exec("ALTER TABLE runs DROP COLUMN " + c)
+		}
+	}
 	if version < 7 {
 		var programs int
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Merged is what merging one database added to one sweep.
@@ -118,6 +119,14 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 	} else if programs {
 		program, params, edgeParams = "rate_axis, program_hash", "params", "params"
 	}
+	// One older than 8 holds no facts: they are computed once copied.
+	facts := strings.TrimSuffix(strings.Repeat("NULL, ", 7), ", ")
+	hasFacts, err := has("runs", "sign_changes")
+	if err != nil {
+		return nil, err
+	} else if hasFacts {
+		facts = factColumns
+	}
 	rows, err := conn.QueryContext(ctx, "SELECT id, name, fingerprint, configs, first_run_id, refines FROM src.sweeps ORDER BY id")
 	if err != nil {
 		return nil, fileError(path, "read the sweeps of", err)
@@ -186,11 +195,11 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 		res, err := conn.ExecContext(ctx, `
 			INSERT INTO runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-				predicted_verdict, predicted_steps, trace_run, params)
+				predicted_verdict, predicted_steps, trace_run, params, `+factColumns+`)
 			SELECT ?1 + config_index, ?2, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
 				predicted_verdict, predicted_steps, CASE WHEN shared IS NOT NULL THEN
-					coalesce((SELECT coalesce(o.trace_run, o.id) FROM main.runs o WHERE o.id = shared), shared) END, `+params+`
+					coalesce((SELECT coalesce(o.trace_run, o.id) FROM main.runs o WHERE o.id = shared), shared) END, `+params+`, `+facts+`
 			FROM (SELECT *, (SELECT m.out_first + (`+traceRun+` - m.src_first) FROM temp.merge_map m
 					WHERE m.src_first <= `+traceRun+` ORDER BY m.src_first DESC LIMIT 1) AS shared
 				FROM src.runs r WHERE r.id BETWEEN ?3 AND ?3 + ?4 - 1)
@@ -244,6 +253,23 @@ func (s *Store) Merge(ctx context.Context, path string) (merged []Merged, err er
 			ON CONFLICT DO NOTHING`, outID, src.id, src.firstRunID, src.configs)
 		if err != nil {
 			return nil, fileError(s.path, "copy the edges of "+src.name+" into", err)
+		}
+		if added > 0 {
+			// The facts an older source lacks, and the counts of the
+			// blocks its runs fell in.
+			if !hasFacts {
+				if err := fillFacts(ctx, conn, first, first+src.configs-1); err != nil {
+					return nil, fileError(s.path, "compute the facts of the runs of "+src.name+" in", err)
+				}
+			}
+			var lo, hi sql.NullInt64
+			if err := conn.QueryRowContext(ctx, "SELECT min(config_index), max(config_index) FROM src.runs WHERE id BETWEEN ?1 AND ?1 + ?2 - 1",
+				src.firstRunID, src.configs).Scan(&lo, &hi); err != nil {
+				return nil, fileError(path, "read the runs of", err)
+			}
+			if err := recount(ctx, connExec{conn}, outID, first, lo.Int64, hi.Int64+1); err != nil {
+				return nil, fileError(s.path, "count the runs of "+src.name+" in", err)
+			}
 		}
 		var stored int64
 		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?1 + ?2 - 1", first, src.configs).Scan(&stored); err != nil {

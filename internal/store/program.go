@@ -127,6 +127,7 @@ func ProgramRecord(spec *grid.Spec, c grid.Config, out command.Outcome, chunk in
 		Config: c, Verdict: out.Verdict, Steps: out.Steps,
 		FinalWeight: math.NaN(), FinalError: math.NaN(),
 		Weights: text, Chunk: chunk, Params: ProgramParams(spec, c),
+		Facts: out.Facts,
 	}
 	if out.Steps > 0 {
 		rec.FinalError = out.Last.Error

@@ -105,7 +105,8 @@ func TestEverySchemaReads(t *testing.T) {
 	const views = `SELECT (SELECT count(*) || ',' || sum(steps) FROM runs), (SELECT count(*) FROM trace), (SELECT sum(converged) FROM verdict_counts),
 		(SELECT count(*) FROM safe_alpha WHERE params IS NULL), (SELECT count(*) FROM sweep_overview WHERE failed = 0),
 		(SELECT count(*) FROM trace_values) + (SELECT count(*) FROM run_failures) + (SELECT count(*) FROM failures) + (SELECT count(*) FROM trace_metrics),
-		(SELECT count(*) FROM runs WHERE params IS NULL AND trace_run IS NULL), (SELECT count(*) FROM sweeps WHERE rate_axis IS NULL)`
+		(SELECT count(*) FROM runs WHERE params IS NULL AND trace_run IS NULL), (SELECT count(*) FROM sweeps WHERE rate_axis IS NULL),
+		(SELECT count(*) || ',' || sum(step) FROM first_overshoot)`
 	read := func(path string) string {
 		t.Helper()
 		r, err := OpenReader(ctx, path)
@@ -120,8 +121,8 @@ func TestEverySchemaReads(t *testing.T) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			vals := make([]any, 8)
-			ptrs := make([]any, 8)
+			vals := make([]any, 9)
+			ptrs := make([]any, 9)
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
@@ -142,7 +143,7 @@ func TestEverySchemaReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := read(st.Path())
-	if want != "4,126|126|2|2|1|0|4|1" {
+	if want != "4,126|126|2|2|1|0|4|1|1,1" {
 		t.Fatalf("the current schema reads %q", want)
 	}
 	for v := 1; v < SchemaVersion(); v++ {
@@ -163,6 +164,9 @@ func TestEverySchemaReads(t *testing.T) {
 		up.Close()
 		if got := read(path); got != want {
 			t.Errorf("schema %d upgraded reads\n%s\nwant\n%s", v, got, want)
+		}
+		if err := CheckAnswers(ctx, path); err != nil {
+			t.Errorf("schema %d upgraded: %v", v, err)
 		}
 	}
 }

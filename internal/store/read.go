@@ -247,11 +247,6 @@ func (r *Reader) tempViews(ctx context.Context, version int) error {
 		}
 		upgrade := &FileError{Path: r.path, Msg: fmt.Sprintf("was written by an older sweep (schema version %d) and must be upgraded to be read", version),
 			Hint: "run any sweep into it once (sweep run --db " + r.path + " FILE) to upgrade it, on a copy if it is not yours to write"}
-		for _, stmt := range splitStatements(m.read) {
-			if _, err := r.conn.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("read %s with the tables of schema %s: %w", r.path, m.name, err)
-			}
-		}
 		views := 0
 		for _, stmt := range splitStatements(m.sql) {
 			if w := strings.Fields(leadingWords(stmt, 3)); len(w) == 3 && w[0]+" "+w[1] == "DROP VIEW" && w[2] != "IF" {
@@ -274,6 +269,13 @@ func (r *Reader) tempViews(ctx context.Context, version int) error {
 				return upgrade
 			}
 		}
+		// The read file comes after the views, so that it can replace one
+		// that needs what only an upgrade stores (0008's first_overshoot).
+		for _, stmt := range splitStatements(m.read) {
+			if _, err := r.conn.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("read %s with the tables of schema %s: %w", r.path, m.name, err)
+			}
+		}
 		if views == 0 && m.read == "" {
 			return upgrade
 		}
@@ -283,15 +285,21 @@ func (r *Reader) tempViews(ctx context.Context, version int) error {
 
 // newerTables returns what the schemas after version do to tables: the
 // columns they add, by table, and the CREATE TABLE statements of the
-// tables they create (those they create only to rename are not among
-// them: see the read files).
+// tables they create (those they create only to rename, and those a read
+// file gives as views, are not among them: see the read files).
 func newerTables(version int) (added map[string][]string, created []string) {
 	added = map[string][]string{}
 	renamed := map[string]bool{}
 	var creates []string
+	readViews := map[string]bool{} // tables a read file gives as views
 	for _, m := range migrations() {
 		if m.version <= version {
 			continue
+		}
+		for _, stmt := range splitStatements(m.read) {
+			if w := strings.Fields(stripComments(stmt)); len(w) >= 4 && strings.EqualFold(w[0]+" "+w[1]+" "+w[2], "CREATE TEMP VIEW") {
+				readViews[w[3]] = true
+			}
 		}
 		for _, stmt := range splitStatements(m.sql) {
 			w := strings.Fields(stripComments(stmt))
@@ -306,7 +314,7 @@ func newerTables(version int) (added map[string][]string, created []string) {
 		}
 	}
 	for _, stmt := range creates {
-		if name := strings.Fields(stripComments(stmt))[2]; !renamed[name] {
+		if name := strings.Fields(stripComments(stmt))[2]; !renamed[name] && !readViews[name] {
 			created = append(created, stmt)
 		}
 	}

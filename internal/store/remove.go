@@ -108,6 +108,9 @@ func (s *Store) Remove(ctx context.Context, id int64) (rm Removed, err error) {
 		if res, err = conn.ExecContext(ctx, "DELETE FROM runs WHERE id BETWEEN ? AND ?", first, first+configs-1); err != nil {
 			return rm, fileError(s.path, "remove the runs of "+m.name+" from", err)
 		}
+		if _, err := conn.ExecContext(ctx, "DELETE FROM run_counts WHERE sweep_id = ?", m.id); err != nil {
+			return rm, fileError(s.path, "remove the counts of "+m.name+" from", err)
+		}
 		n, _ = res.RowsAffected()
 		if m.id == id {
 			rm.Runs += n

@@ -126,6 +126,11 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 		}
 		n += k
 	}
+	if n > 0 {
+		if err := recount(ctx, connExec{conn}, sw.ID, sw.FirstRunID, from, to); err != nil {
+			return 0, fileError(s.path, "count the reused runs in", err)
+		}
+	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, fileError(s.path, "commit", err)
 	}
@@ -273,11 +278,11 @@ func copySegments(ctx context.Context, conn *sql.Conn, sw *Sweep, spec *grid.Spe
 				SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?4))
 			INSERT INTO main.runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 				iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-				predicted_verdict, predicted_steps, trace_run, params)
+				predicted_verdict, predicted_steps, trace_run, params, `+factColumns+`)
 			SELECT ?1 + seg.dst + (r.id - seg.src), ?2, seg.dst + (r.id - seg.src), r.method, r.alpha, r.step_amount,
 				r.input, r.goal, r.weight, r.iterations, r.tolerance, r.divergence, r.verdict, r.steps,
 				r.final_weight, r.final_error, r.predicted_verdict, r.predicted_steps,
-				CASE WHEN ?3 > 0 THEN coalesce(r.trace_run, r.id) END, r.params
+				CASE WHEN ?3 > 0 THEN coalesce(r.trace_run, r.id) END, r.params, `+qualifiedFacts("r")+`
 			FROM seg CROSS JOIN reuse_src.runs r ON r.id BETWEEN seg.src AND seg.src + seg.n - 1
 			WHERE r.verdict != 'failed' -- a failure may be the machine's (a timeout): run it again
 			ON CONFLICT (id) DO NOTHING`, sw.FirstRunID, sw.ID, spec.Trace.Every, string(text))
@@ -355,10 +360,10 @@ func newLookupCopy(ctx context.Context, conn *sql.Conn, sw *Sweep, spec *grid.Sp
 	return &lookupCopy{args: args, insert: `
 		INSERT INTO main.runs (id, sweep_id, config_index, method, alpha, step_amount, input, goal, weight,
 			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-			predicted_verdict, predicted_steps, trace_run)
+			predicted_verdict, predicted_steps, trace_run, ` + factColumns + `)
 		SELECT ?1 + idx, ?2, idx, method, alpha, step_amount, input, goal, weight,
 			iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-			predicted_verdict, predicted_steps, CASE WHEN ?3 > 0 THEN coalesce(trace_run, id) END
+			predicted_verdict, predicted_steps, CASE WHEN ?3 > 0 THEN coalesce(trace_run, id) END, ` + factColumns + `
 		FROM (SELECT r.*, ` + index.String() + ` AS idx
 			FROM main.sweeps s
 			CROSS JOIN reuse_src.runs r ON r.id BETWEEN s.first_run_id AND s.first_run_id + s.configs - 1` + joins.String() + `

@@ -343,6 +343,10 @@ type migration struct {
 // make: they run in its transaction, before the file.
 var schemaEdits = map[int]func(context.Context, *sql.Conn) error{7: admitPrograms}
 
+// schemaFills store what a schema version keeps for the rows stored
+// before it: they run in its transaction, after the file.
+var schemaFills = map[int]func(context.Context, *sql.Conn) error{8: fillAnswers}
+
 // constraintEdits are the constraints 0007_programs.sql relaxes, as text
 // of the tables' definitions: sweeps.method admits command, and a
 // program's run may lack input, goal and weight.
@@ -557,6 +561,11 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (err err
 	}
 	if _, err := conn.ExecContext(ctx, m.sql); err != nil {
 		return err
+	}
+	if fill := schemaFills[m.version]; fill != nil {
+		if err := fill(ctx, conn); err != nil {
+			return err
+		}
 	}
 	pragmas := fmt.Sprintf("PRAGMA user_version = %d; PRAGMA application_id = %d", m.version, ApplicationID)
 	if _, err := conn.ExecContext(ctx, pragmas); err != nil {

@@ -22,6 +22,9 @@ type Sweep struct {
 	// Stored is how many configs were stored before this run began.
 	Stored int64
 	done   []uint64 // the bits Done reads
+	// fixedLimits says every config has the same limits (none is an axis),
+	// which the writer then binds once per statement.
+	fixedLimits bool
 }
 
 // markDone records config i as stored.
@@ -72,7 +75,7 @@ func (s *Store) StartSweep(ctx context.Context, spec *grid.Spec, file, shard str
 // was first recorded with (filled in where it had none). shard is "I/N"
 // when only a shard of the sweep is to run here, else "".
 func (s *Store) StartSweepBy(ctx context.Context, spec *grid.Spec, file, shard string, prov Provenance) (*Sweep, error) {
-	sw := &Sweep{Configs: spec.Len()}
+	sw := &Sweep{Configs: spec.Len(), fixedLimits: len(spec.LimitAxes()) == 0}
 	// A new sweep takes the run ids after the last sweep's; the statement
 	// runs under SQLite's write lock, so two processes never take the same.
 	err := s.startSweep(ctx, sw, `
@@ -185,8 +188,32 @@ func jsonIDs(held map[int64]bool) string {
 }
 
 // loadDone sets sw.Done and sw.Stored from the runs stored in sw's id range.
+// A sweep whose every config is stored needs no look at which: a count of
+// its range (a few milliseconds for a million runs) tells. When the runs
+// the sweep's counts count are not the runs stored (another program
+// deleted some, say), they are counted again first.
 func (s *Store) loadDone(ctx context.Context, sw *Sweep) error {
 	done := make([]uint64, (sw.Configs+63)/64)
+	sw.done, sw.Stored = done, 0
+	sw.Done = func(i int64) bool { return done[i/64]&(1<<(i%64)) != 0 }
+	var stored, counted int64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?2),
+		(SELECT coalesce(sum(configs), 0) FROM run_counts WHERE sweep_id = ?3)`,
+		sw.FirstRunID, sw.FirstRunID+sw.Configs-1, sw.ID).Scan(&stored, &counted); err != nil {
+		return fmt.Errorf("read stored runs of %s: %w", s.path, err)
+	}
+	if stored != counted {
+		if err := s.recountSweep(ctx, sw); err != nil {
+			return err
+		}
+	}
+	if stored == sw.Configs {
+		for i := range done {
+			done[i] = ^uint64(0)
+		}
+		sw.Stored = stored
+		return nil
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id - ? FROM runs WHERE id BETWEEN ? AND ?",
 		sw.FirstRunID, sw.FirstRunID, sw.FirstRunID+sw.Configs-1)
 	if err != nil {
@@ -203,11 +230,30 @@ func (s *Store) loadDone(ctx context.Context, sw *Sweep) error {
 			sw.Stored++
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read stored runs of %s: %w", s.path, err)
+	return rows.Err()
+}
+
+// recountSweep counts the runs of sw again, in a transaction of its own.
+func (s *Store) recountSweep(ctx context.Context, sw *Sweep) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", s.path, err)
 	}
-	sw.done = done
-	sw.Done = func(i int64) bool { return done[i/64]&(1<<(i%64)) != 0 }
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fileError(s.path, "lock", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := recount(ctx, connExec{conn}, sw.ID, sw.FirstRunID, 0, sw.Configs); err != nil {
+		return fileError(s.path, "count the runs of the sweep in", err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fileError(s.path, "commit", err)
+	}
 	return nil
 }
 
@@ -235,20 +281,15 @@ type RateCounts struct {
 	Counts [runner.NumVerdicts]int64 // indexed by runner.Verdict
 }
 
-// Summary returns the verdict counts of a sweep per learning rate, in sweep
-// order, and the number of runs stored. rates are the sweep's rates in
-// sweep order: the rate is a grid's outermost axis, so each rate's runs
-// are one block of consecutive ids, counted on its own. Counting block by
-// block needs no sort of the sweep's runs, which would cost more than
-// reading them (a third of a no-op resume of W1's 8,400 runs).
-func (s *Store) Summary(ctx context.Context, id int64, rates []float64) ([]RateCounts, int64, error) {
+// Summary returns the verdict counts of a sweep per learning rate, in no
+// particular order, and the number of runs stored: a sum of the sweep's
+// run_counts, which holds a row per block, rate and group of the other
+// axes, so that it reads a few rows per rate, not every run.
+func (s *Store) Summary(ctx context.Context, id int64) ([]RateCounts, int64, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		WITH RECURSIVE block (k, lo, size) AS (
-			SELECT 0, first_run_id, configs / ?2 FROM sweeps WHERE id = ?1
-			UNION ALL SELECT k + 1, lo + size, size FROM block WHERE k + 1 < ?2)
-		SELECT k, (SELECT json_group_array(json_array(verdict, runs)) FROM (
-			SELECT verdict, count(*) AS runs FROM runs WHERE id BETWEEN lo AND lo + size - 1 GROUP BY verdict))
-		FROM block`, id, len(rates))
+		SELECT coalesce(alpha, step_amount), sum(converged), sum(diverged), sum(oscillating), sum(stalled),
+			sum(unfinished), sum(failed)
+		FROM run_counts WHERE sweep_id = ? GROUP BY coalesce(alpha, step_amount)`, id)
 	if err != nil {
 		return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 	}
@@ -258,30 +299,14 @@ func (s *Store) Summary(ctx context.Context, id int64, rates []float64) ([]RateC
 		total int64
 	)
 	for rows.Next() {
-		var (
-			k      int
-			counts []byte
-			pairs  [][2]any
-		)
-		if err := rows.Scan(&k, &counts); err != nil {
+		var rc RateCounts
+		c := &rc.Counts
+		if err := rows.Scan(&rc.Rate, &c[runner.Converged], &c[runner.Diverged], &c[runner.Oscillating], &c[runner.Stalled],
+			&c[runner.Unfinished], &c[runner.Failed]); err != nil {
 			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 		}
-		if err := json.Unmarshal(counts, &pairs); err != nil {
-			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
-		}
-		if len(pairs) == 0 || k >= len(rates) {
-			continue // nothing stored at this rate (another shard's, or not run yet)
-		}
-		rc := RateCounts{Rate: rates[k]}
-		for _, p := range pairs {
-			name, _ := p[0].(string)
-			n, _ := p[1].(float64)
-			v, err := runner.ParseVerdict(name)
-			if err != nil {
-				return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
-			}
-			rc.Counts[v] += int64(n)
-			total += int64(n)
+		for _, n := range c {
+			total += n
 		}
 		out = append(out, rc)
 	}
@@ -323,6 +348,9 @@ func (s *Store) ForgetFailed(ctx context.Context, sw *Sweep, from, to int64) (n 
 	if n, _ = res.RowsAffected(); n == 0 {
 		_, err = conn.ExecContext(ctx, "COMMIT")
 		return 0, err
+	}
+	if err := recount(ctx, connExec{conn}, sw.ID, sw.FirstRunID, from, to); err != nil {
+		return 0, fileError(s.path, "count the runs of the sweep in", err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, fileError(s.path, "commit", err)

@@ -35,6 +35,7 @@ type Record struct {
 	Verdict     runner.Verdict
 	Prediction  *runner.Prediction // nil for methods without a theory
 	Steps       int                // trace rows the run had, stored or not
+	Facts       runner.Facts       // of every row, stored or not; none when Steps is 0
 	FinalWeight float64
 	FinalError  float64
 	// Weights is the stored trace as trace_weights.weights holds it (for
@@ -95,7 +96,7 @@ func newRecord(r *runner.Result) *Record {
 	last := r.Last()
 	return &Record{
 		Config: r.Config, Verdict: r.Verdict, Prediction: r.Prediction,
-		Steps: r.Steps, FinalWeight: last.Weight, FinalError: last.Error,
+		Steps: r.Steps, Facts: r.Facts, FinalWeight: last.Weight, FinalError: last.Error,
 	}
 }
 
@@ -617,6 +618,8 @@ type writer struct {
 	failureStmt stmt         // inserts one failure, once prepared
 	chunkClear  stmt         // clears a program's run's trace, once prepared
 	chunkInsert stmt         // inserts a chunk of a program's trace, once prepared
+	countStmts  map[int]stmt // by rows of run_counts per statement
+	tally       tally        // the counts of the runs of the open transaction
 	batch       []*Record    // runs waiting for the next INSERT
 	batchBytes  int          // the trace text of batch
 	args        []driver.NamedValue
@@ -633,11 +636,11 @@ type stmt interface {
 }
 
 func newWriter(conn driverConn, sw *Sweep) *writer {
-	return &writer{conn: conn, sweep: sw, runStmts: map[int]stmt{}, traceStmts: map[int]stmt{}}
+	return &writer{conn: conn, sweep: sw, runStmts: map[int]stmt{}, traceStmts: map[int]stmt{}, countStmts: map[int]stmt{}, tally: newTally()}
 }
 
 func (w *writer) closeStmts() {
-	for _, m := range []map[int]stmt{w.runStmts, w.traceStmts} {
+	for _, m := range []map[int]stmt{w.runStmts, w.traceStmts, w.countStmts} {
 		for _, st := range m {
 			st.Close()
 		}
@@ -679,18 +682,30 @@ func (w *writer) runStmt(ctx context.Context, n int) (stmt, error) {
 	case grid.Command:
 		params, param = ", params", ", ?"
 	}
-	// Per run: sweep_id and method are constants; id, config_index, the
-	// rate, input, goal, weight, the limits (which may be axes), verdict,
-	// steps, final_weight, final_error, predicted_verdict, predicted_steps
-	// are bound. A run stored already (by another process running the same
-	// sweep) has the same id and is skipped.
+	// Per run: sweep_id and method are constants; the limits, when they
+	// are no axes of the sweep, are bound once per statement; the limits
+	// otherwise, id, config_index, the rate, input, goal, weight, verdict,
+	// steps, final_weight, final_error, predicted_verdict,
+	// predicted_steps, the facts and a program's params are bound per run. Every bound value
+	// costs the driver a call, more than SQLite takes to store it. A run
+	// stored already (by another process running the same sweep) has the
+	// same id and is skipped.
 	// Verdicts are bound as numbers and named in SQL: binding a text costs
 	// the driver an allocation and a copy, a number does not.
-	row := "(" + w.constants + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " + verdictName + ", ?, ?, ?, " + verdictName + ", ?" + param + ")"
+	// The limits, when bound once, are ?1 to ?3, first in every row: an
+	// anonymous ? is numbered after the largest number before it, so the
+	// others are ?4, ?5, ... in order. (Only those three are named: the
+	// driver looks every parameter's name up in a list of the named ones.)
+	limits := "?, ?, ?"
+	if w.sweep.fixedLimits {
+		limits = "?1, ?2, ?3"
+	}
+	facts := strings.Repeat(", ?", factCount)
+	row := "(" + limits + ", " + w.constants + ", ?, ?, ?, ?, ?, ?, " + verdictName + ", ?, ?, ?, " + verdictName + ", ?" + facts + param + ")"
 	st, err := w.prepare(ctx, `
-		INSERT INTO runs (sweep_id, method,
-			id, config_index, `+rate+`, input, goal, weight, iterations, tolerance, divergence, verdict, steps, final_weight, final_error,
-			predicted_verdict, predicted_steps`+params+`)
+		INSERT INTO runs (iterations, tolerance, divergence, sweep_id, method,
+			id, config_index, `+rate+`, input, goal, weight, verdict, steps, final_weight, final_error,
+			predicted_verdict, predicted_steps, `+factColumns+params+`)
 		VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+`
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
@@ -736,6 +751,9 @@ func (w *writer) commit(ctx context.Context) error {
 		return nil
 	}
 	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	if err := w.writeCounts(ctx); err != nil {
 		return err
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT", nil); err != nil {
@@ -851,6 +869,56 @@ var verdictName = func() string {
 	return b.String()
 }()
 
+// factColumns are the columns of runs that hold a run's facts, in the
+// order facts binds them.
+const (
+	factColumns = "overshoot_step, sign_changes, min_error, min_error_step, step_below_1e9_tol, step_below_1e6_tol, step_below_1e3_tol"
+	factCount   = 7
+)
+
+// facts binds the facts of a run: NULL for those it does not have, and all
+// of them when it has no trace row.
+func (w *writer) facts(rec *Record) {
+	f := &rec.Facts
+	if rec.Steps == 0 {
+		for range factCount {
+			w.arg(nil)
+		}
+		return
+	}
+	w.step(f.OvershootStep)
+	w.arg(int64(f.SignChanges))
+	w.arg(f.MinError) // NaN is stored as NULL
+	w.step(f.MinErrorStep)
+	for _, s := range f.BelowTolerance {
+		w.step(s)
+	}
+}
+
+// step binds a step, or NULL for -1 (none).
+func (w *writer) step(s int) {
+	if s < 0 {
+		w.arg(nil)
+	} else {
+		w.arg(int64(s))
+	}
+}
+
+// count adds the runs of the batch to the counts of the transaction, given
+// the result of their INSERT: when fewer were inserted than the batch
+// holds, another process stored some first, and their blocks are counted
+// again from runs at the commit.
+func (w *writer) count(res driver.Result) {
+	n, err := res.RowsAffected()
+	for _, rec := range w.batch {
+		if err != nil || n != int64(len(w.batch)) {
+			w.tally.recount[rec.Config.Index/countBlock] = true
+		} else {
+			w.tally.add(rec)
+		}
+	}
+}
+
 // flush inserts the batch of runs and their traces.
 func (w *writer) flush(ctx context.Context) error {
 	if len(w.batch) == 0 {
@@ -861,17 +929,25 @@ func (w *writer) flush(ctx context.Context) error {
 		return err
 	}
 	w.args = w.args[:0]
+	if w.sweep.fixedLimits {
+		l := w.constOf.Limits
+		w.arg(int64(l.Iterations))
+		w.arg(l.Tolerance)
+		w.arg(l.Divergence)
+	}
 	for _, rec := range w.batch {
 		c := rec.Config
+		if !w.sweep.fixedLimits {
+			w.arg(int64(c.Limits.Iterations))
+			w.arg(c.Limits.Tolerance)
+			w.arg(c.Limits.Divergence)
+		}
 		w.arg(w.sweep.FirstRunID + c.Index)
 		w.arg(c.Index)
 		w.arg(c.Rate)
 		w.arg(c.Input)
 		w.arg(c.Goal)
 		w.arg(c.Weight)
-		w.arg(int64(c.Limits.Iterations))
-		w.arg(c.Limits.Tolerance)
-		w.arg(c.Limits.Divergence)
 		w.arg(int64(rec.Verdict))
 		w.arg(int64(rec.Steps))
 		w.arg(rec.FinalWeight)
@@ -883,6 +959,7 @@ func (w *writer) flush(ctx context.Context) error {
 			w.arg(nil)
 			w.arg(nil)
 		}
+		w.facts(rec)
 		if c.Method == grid.Command {
 			if rec.Params != "" {
 				w.arg(rec.Params)
@@ -891,9 +968,11 @@ func (w *writer) flush(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := st.ExecContext(ctx, w.args); err != nil {
+	res, err := st.ExecContext(ctx, w.args)
+	if err != nil {
 		return err
 	}
+	w.count(res)
 	if err := w.failures(ctx); err != nil {
 		return err
 	}
