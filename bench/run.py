@@ -9,7 +9,8 @@ sweep costs per run of a user's program (issue 14): 2,000 runs of a tiny
 compiled program and 216 of the Python program of example 1, each beside
 the plainest alternative, the same command lines launched by xargs -P 2
 with each run's stdout to a file of its own; and a run stopped at step 5
-of 1,000.
+of 1,000. And the peak RSS of sweep query printing every trace row of W1
+as a table (issue 15: memory must not grow with the result).
 
 Usage: bench/run.py [--skip-w2]     (from the repository root or anywhere)
 Exit status 1 when a target is missed.
@@ -58,6 +59,16 @@ def ctrl_c(binary, db, yaml):
     if status != 130:
         sys.exit(f"Ctrl-C of {yaml}: exit status {status}, want 130")
     return ms
+
+
+def query_table(binary, db, rows):
+    """Prints every trace row of db (W1's) with sweep query as a table, the
+    default format, to /dev/null, prints its line and returns its peak RSS
+    in MB: a table used to hold every row to align them (1.5 GB for W1)."""
+    seconds, rss = measure([binary, "query", "--db", db, "SELECT * FROM trace"], db)
+    print(f"{'W1 query, a table':24} {'sweep':8} {'-':>9} {rows:10d} {seconds:8.2f} {'-':>10} "
+          f"{rows / seconds:10.0f} {'-':>6} {rss:7.1f}", flush=True)
+    return rss
 
 
 def counts(db, baseline):
@@ -272,6 +283,8 @@ def main():
         print(f"{name:24} {tool:8} {configs:9d} {computed:10d} {seconds:8.2f} {configs / seconds:10.0f} "
               f"{computed / seconds:10.0f} {per_row:>6} {rss:7.1f}", flush=True)
         results[(name, tool)] = dict(seconds=seconds, rss=rss, size=size, configs=configs, rows=computed)
+        if (name, tool) == ("W1 every row", "sweep"):  # before the reuse runs add a second sweep to it
+            query_rss = query_table(binary, db, stored)
         if (name, tool) in reuse_of:
             os.rename(db, os.path.join(tmp, f"reuse-{i}.db"))
             reuse_of[(name, tool)] = (os.path.join(tmp, f"reuse-{i}.db"), yaml)
@@ -330,6 +343,7 @@ def main():
         (f"gd.py x {python[2]}: sweep time / xargs -P 2 time", python[0] / python[1], "<=", 1.1),
         ("early stop at step 5: ms of wall a run", early_s * 1000 / early_runs, "<", 50),
         ("memory, a program's 8 runs of 1M rows: peak RSS MB", program_rss, "<", 256),
+        ("W1 query, every trace row, table: peak RSS MB", query_rss, "<", 100),
     ]
     if not skip_w2:
         stop_ms = ctrl_c(binary, os.path.join(tmp, "ctrl-c.db"), os.path.join(BENCH, "w2.yaml"))

@@ -23,6 +23,14 @@ its rows. SQL - reads the statement from standard input. A statement that
 would write (INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, a PRAGMA that
 sets a value, ...) is refused and the database is left as it was.
 
+A table is aligned to its first 1,000 rows (fewer when they hold more
+than 1 MiB of text) and printed as the rest come, so that memory stays flat
+however many rows there are. A later value wider than its column is
+printed whole and starts a new block: an empty line, the header again with
+that column widened to fit the next rows (up to 1,000 of them), and the
+rows. The last column, when it is text, is never padded, so a longer value
+there just runs on. CSV, JSON and JSON Lines stream too.
+
 Tables: sweeps, runs, trace_weights, boundaries, trace_values,
 run_failures, run_counts. Views: trace, verdict_counts, safe_alpha, theory, mismatch,
 first_overshoot, divergence_onset, sweep_overview, boundary,

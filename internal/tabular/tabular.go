@@ -61,7 +61,8 @@ func Float(f float64) string {
 
 // Write writes every row of rows to w in format f and returns how many rows
 // it wrote. CSV, JSON and JSON Lines stream: memory stays flat however many
-// rows there are. A table is aligned, so it holds its rows until the end.
+// rows there are, and so does a table, which is aligned to its first rows
+// (see tableWriter).
 func Write(w io.Writer, rows *sql.Rows, f Format) (int64, error) {
 	cols, err := rows.Columns()
 	if err != nil {
@@ -268,11 +269,38 @@ func unsafeRune(r rune) bool {
 	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
+// A table is aligned in blocks of rows, not as a whole, so that its memory
+// does not grow with the result. alignRows rows are twenty screens: enough
+// to show a column's usual width, so that a long result rarely needs a
+// second block, and every result a person reads whole (each example in the
+// README) is one block, aligned as it always was; they hold a few hundred
+// KB for the trace's seven numbers a row. alignBytes bounds the same buffer
+// when rows are wide (trace_weights holds a run's whole trace in one value:
+// a thousand of those could take gigabytes).
+const (
+	alignRows  = 1000
+	alignBytes = 1 << 20
+)
+
+// tableWriter prints a table in blocks. It holds the first rows until
+// alignRows or alignBytes, sets the widths from them, prints the header and
+// them, and then prints each further row as it comes while the row fits.
+// A row with a value wider than its column starts a new block: rows are
+// held again, the widths grow to fit them (never shrink), and the block is
+// printed after an empty line under the header again, so that every row is
+// aligned with the header above it and no value is cut. Holding a block,
+// rather than widening at the first wider value, keeps the header from
+// coming back at each further digit: floats grow one digit at a time. The
+// last column, when it is text, is never padded, so a longer value there
+// just runs on. A column's alignment (right for numbers) is decided by the
+// first block alone, so that it does not change down the table.
 type tableWriter struct {
 	w       *bufio.Writer
 	cols    []string
-	cells   [][]string
-	numeric []bool // the column holds only numbers (and NULLs)
+	numeric []bool     // the column holds only numbers (and NULLs)
+	widths  []int      // nil until the first block is printed
+	held    [][]string // the rows of the block being held, or nil
+	size    int        // bytes of text in held
 }
 
 func (t *tableWriter) begin() error {
@@ -293,49 +321,119 @@ func (t *tableWriter) row(vals []any) error {
 		if !ok {
 			s = "NULL"
 		} else if !number {
-			t.numeric[i] = false
+			if t.widths == nil {
+				t.numeric[i] = false
+			}
 			s = Escape(s)
 		}
 		r[i] = s
 	}
-	t.cells = append(t.cells, r)
+	if t.widths != nil && t.held == nil && t.fits(r) {
+		return t.print(r)
+	}
+	t.held = append(t.held, r)
+	for _, s := range r {
+		t.size += len(s)
+	}
+	if len(t.held) >= alignRows || t.size >= alignBytes {
+		return t.block()
+	}
 	return nil
 }
 
 func (t *tableWriter) end() error {
-	widths := make([]int, len(t.cols))
-	for i, c := range t.cols {
-		widths[i] = utf8.RuneCountInString(c)
-	}
-	for _, r := range t.cells {
-		for i, s := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(s))
-		}
-	}
-	line := func(cells []string) {
-		for i, s := range cells {
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s))
-			if i > 0 {
-				t.w.WriteString("  ")
-			}
-			if t.numeric[i] {
-				t.w.WriteString(pad + s)
-			} else if i < len(cells)-1 {
-				t.w.WriteString(s + pad)
-			} else {
-				t.w.WriteString(s) // no trailing blanks
-			}
-		}
-		t.w.WriteByte('\n')
-	}
-	line(t.cols)
-	rule := make([]string, len(t.cols))
-	for i := range rule {
-		rule[i] = strings.Repeat("-", widths[i])
-	}
-	line(rule)
-	for _, r := range t.cells {
-		line(r)
+	if t.widths == nil || t.held != nil {
+		return t.block()
 	}
 	return nil
+}
+
+// fits reports whether every value of r fits its column.
+func (t *tableWriter) fits(r []string) bool {
+	for i, s := range r {
+		if t.padded(i) && utf8.RuneCountInString(s) > t.widths[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// block widens the columns to fit the rows held, prints the header (after
+// an empty line, unless it is the first) and the rows, and lets them go.
+func (t *tableWriter) block() error {
+	first := t.widths == nil
+	if first {
+		t.widths = make([]int, len(t.cols))
+		for i, c := range t.cols {
+			t.widths[i] = utf8.RuneCountInString(c)
+		}
+	}
+	for _, r := range t.held {
+		for i, s := range r {
+			t.widths[i] = max(t.widths[i], utf8.RuneCountInString(s))
+		}
+	}
+	if !first {
+		t.w.WriteByte('\n')
+	}
+	err := t.header()
+	for _, r := range t.held {
+		if err != nil {
+			break
+		}
+		err = t.print(r)
+	}
+	t.held, t.size = nil, 0
+	return err
+}
+
+// padded reports whether column i is padded to its width: every column but
+// the last, when it is text. A block measures that one all the same, for
+// the rule under its name.
+func (t *tableWriter) padded(i int) bool {
+	return t.numeric[i] || i < len(t.cols)-1
+}
+
+// header prints the column names and a rule under them.
+func (t *tableWriter) header() error {
+	rule := make([]string, len(t.cols))
+	for i := range rule {
+		rule[i] = strings.Repeat("-", t.widths[i])
+	}
+	t.print(t.cols)
+	return t.print(rule)
+}
+
+// print prints one line of cells: numbers right-aligned, text left-aligned,
+// two spaces between columns and no blanks at the end. The error is the
+// writer's first, which it keeps, so that a failed write (a full disk, a
+// closed pipe) ends a long query at once rather than after its last row.
+func (t *tableWriter) print(cells []string) error {
+	for i, s := range cells {
+		pad := max(0, t.widths[i]-utf8.RuneCountInString(s))
+		if i > 0 {
+			t.w.WriteString("  ")
+		}
+		if t.numeric[i] {
+			spaces(t.w, pad)
+			t.w.WriteString(s)
+		} else if i < len(cells)-1 {
+			t.w.WriteString(s)
+			spaces(t.w, pad)
+		} else {
+			t.w.WriteString(s) // no trailing blanks
+		}
+	}
+	return t.w.WriteByte('\n')
+}
+
+const blanks = "                                                                "
+
+// spaces writes n spaces to w.
+func spaces(w *bufio.Writer, n int) {
+	for n > 0 {
+		k := min(n, len(blanks))
+		w.WriteString(blanks[:k])
+		n -= k
+	}
 }
