@@ -81,7 +81,11 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err := writeFileAtomically(file, func(w io.Writer) error { return htmlreport.Plot(w, d, pos[0], format) }); err != nil {
 			return report(stderr, err)
 		}
-		fmt.Fprintf(stdout, "%s of sweep %s written to %s\n", pos[0], d.Name, file)
+		if d.Bins != nil && pos[0] == "map" {
+			fmt.Fprintf(stdout, "%s of sweep %s (%d runs binned into %d cells) written to %s\n", pos[0], d.Name, d.Bins.Runs, htmlreport.PlotCells(d), file)
+		} else {
+			fmt.Fprintf(stdout, "%s of sweep %s written to %s\n", pos[0], d.Name, file)
+		}
 	}
 	return exitOK
 }

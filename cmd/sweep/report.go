@@ -65,8 +65,17 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := writeFileAtomically(*out, func(w io.Writer) error { return htmlreport.Write(w, d) }); err != nil {
 		return report(stderr, err)
 	}
-	fmt.Fprintf(stdout, "report of sweep %s (%d runs) written to %s\n", d.Name, len(d.Cells), *out)
+	fmt.Fprintf(stdout, "report of sweep %s (%s) written to %s\n", d.Name, runsDrawn(d), *out)
 	return exitOK
+}
+
+// runsDrawn says how many runs a map draws: "12 runs", or for a sweep
+// too large to draw run by run "1565004 runs binned into 19866 map cells".
+func runsDrawn(d *htmlreport.Data) string {
+	if d.Bins == nil {
+		return fmt.Sprintf("%d runs", len(d.Cells))
+	}
+	return fmt.Sprintf("%d runs binned into %d map cells", d.Bins.Runs, d.Bins.Cells)
 }
 
 // runIDs reads --runs 17,42.
