@@ -23,6 +23,7 @@ frontier series per set, named by the limits that differ. A sweep of a
 user's program (method: command) is drawn by its own axes, its rate
 against input or its first other axis, with a map panel and a frontier
 series per value of the axes after those, and failed in its own colour.
+A sweep of more than 10,000 runs is drawn binned, as in the report.
 curves needs traces: a sweep run with --trace none has none, and plot
 says so with exit status 2. The sweep is --sweep, a name (its newest sweep) or an id
 as sweep ls lists them; else the sweep of the --runs; else the newest.

@@ -29,7 +29,10 @@ never mixed. A sweep of a user's program (method: command) is drawn by its
 own axes: its rate against input, or its first other axis when it has no
 input, a panel and a frontier series per value of the axes after those;
 the theory's lines are gradient_descent's only, and failed runs have a
-colour of their own.
+colour of their own. A sweep of more than 10,000 runs is read a row at a
+time and drawn binned: neighbouring rates and inputs share a cell, at most
+16,000 cells in all, and a cell of runs of several verdicts is striped by
+their shares.
 
 The sweep is --sweep, a name (its newest sweep) or an id as sweep ls lists
 them; else the sweep of the --runs; else the newest. The file is --out, by
