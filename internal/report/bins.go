@@ -262,11 +262,15 @@ func newValueIndex(sorted []float64) valueIndex {
 	return v
 }
 
+// of returns the place of x, -1 for a value that is not among them.
 func (v valueIndex) of(x float64) int {
 	if math.IsNaN(x) {
 		return v.nan
 	}
-	return v.index[x]
+	if i, ok := v.index[x]; ok {
+		return i
+	}
+	return -1
 }
 
 // valueSet collects distinct values.

@@ -509,3 +509,33 @@ func TestTraceReducer(t *testing.T) {
 		t.Errorf("%d columns have points, want %d", len(perColumn), curveColumns)
 	}
 }
+
+// TestBinnedGrowing reads a sweep that a run joined between the passes
+// (sweep report of a sweep still running): the second pass counts only
+// the runs of the values, limits and combinations the first pass found.
+func TestBinnedGrowing(t *testing.T) {
+	s := newSynthetic("gradient_descent", "input", []string{"goal", "weight"}, []float64{0.1, 1}, []float64{1, 2},
+		[][]float64{{0.8, 0.5}}, []Limits{{Iterations: 10}}, func(r, x float64, c []float64) (string, int64) { return "converged", 2 })
+	d := *s.d
+	d.Counts = map[string]int64{}
+	over := func(cells []Cell) pass {
+		return func(f func(c *Cell, rest []float64) error) error {
+			for _, c := range cells {
+				if err := f(&c, c.Rest); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	later := append(slices.Clone(s.cells),
+		Cell{RunID: 5, Rate: 10, Input: 1, Rest: []float64{0.8, 0.5}, Limits: Limits{Iterations: 10}, Verdict: "diverged"},
+		Cell{RunID: 6, Rate: 1, Input: 3, Rest: []float64{0.8, 0.5}, Limits: Limits{Iterations: 10}, Verdict: "diverged"},
+		Cell{RunID: 7, Rate: 1, Input: 1, Rest: []float64{0.8, 0.5}, Limits: Limits{Iterations: 20}, Verdict: "diverged"})
+	if _, err := binRuns(&d, over(s.cells), over(later), false); err != nil {
+		t.Fatal(err)
+	}
+	if d.Bins.Runs != 4 || d.Counts["diverged"] != 0 || d.Bins.Cells != 4+4 {
+		t.Errorf("counted %d runs, %d diverged, in %d cells; want the first 4, none diverged, in 4 cells and 4 of their goal and weight", d.Bins.Runs, d.Counts["diverged"], d.Bins.Cells)
+	}
+}
