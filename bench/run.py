@@ -10,7 +10,10 @@ compiled program and 216 of the Python program of example 1, each beside
 the plainest alternative, the same command lines launched by xargs -P 2
 with each run's stdout to a file of its own; and a run stopped at step 5
 of 1,000. And the peak RSS of sweep query printing every trace row of W1
-as a table (issue 15: memory must not grow with the result).
+as a table (issue 15: memory must not grow with the result); and, with W2,
+what sweep report costs on its 1.5 million runs (issue 15): peak RSS, HTML
+size and time, and the checks of a binned report in headless Chromium
+(TestReportInBrowserBinned on that page).
 
 Usage: bench/run.py [--skip-w2]     (from the repository root or anywhere)
 Exit status 1 when a target is missed.
@@ -236,6 +239,29 @@ def early_stop(binary, tmp, env):
     return min(walls), runs
 
 
+def report_w2(binary, db, tmp, configs):
+    """Runs sweep report on the database of W2, prints a row of the table
+    and the figures, and returns its seconds, peak RSS and HTML size in MB,
+    and whether the page passes the checks of a binned report in headless
+    Chromium: TestReportInBrowserBinned, told the page by
+    SWEEP_REPORT_PAGE (False where there is no Chromium to check it)."""
+    html = os.path.join(tmp, "w2.html")
+    seconds, rss = measure([binary, "report", "--db", db, "--out", html], db)
+    size = os.path.getsize(html) / (1 << 20)
+    print(f"{'W2 report':24} {'sweep':8} {configs:9d} {'-':>10} {seconds:8.2f} {configs / seconds:10.0f} "
+          f"{'-':>10} {'-':>6} {rss:7.1f}", flush=True)
+    test = subprocess.run(["go", "test", "./cmd/sweep", "-run", "^TestReportInBrowserBinned$", "-count=1", "-v"],
+                          cwd=ROOT, env=dict(os.environ, SWEEP_REPORT_PAGE=html), capture_output=True, text=True)
+    checked = test.returncode == 0 and "--- PASS: TestReportInBrowserBinned" in test.stdout
+    verdict = "passes" if checked else "SKIPPED (no chromium)" if "--- SKIP" in test.stdout else "FAILS"
+    print(f"  W2 report: {size:.1f} MB of HTML, peak RSS {rss:.1f} MB, {seconds:.2f} s; "
+          f"in headless Chromium it {verdict}", flush=True)
+    if not checked and verdict == "FAILS":
+        print(test.stdout[-4000:] + test.stderr[-2000:], flush=True)
+    os.remove(html)
+    return dict(seconds=seconds, rss=rss, size=size, checked=checked)
+
+
 def main():
     if sys.argv[1:2] == ["--count"]:
         print(*count(sys.argv[2], sys.argv[3] == "baseline"))
@@ -288,8 +314,10 @@ def main():
         if (name, tool) in reuse_of:
             os.rename(db, os.path.join(tmp, f"reuse-{i}.db"))
             reuse_of[(name, tool)] = (os.path.join(tmp, f"reuse-{i}.db"), yaml)
-        else:
-            os.remove(db)
+            continue
+        if (name, tool) == ("W2 no trace", "sweep"):
+            w2_report = report_w2(binary, db, tmp, configs)
+        os.remove(db)
 
     # Reuse (issue 13): a workload run again under another name into the
     # database that holds it: every config is stored, so every run is
@@ -354,6 +382,9 @@ def main():
             ("W2 no trace: configs/s", w2["configs"] / w2["seconds"], ">=", 200_000),
             ("W2 no trace: peak RSS MB", w2["rss"], "<", 100),
             ("W2 peak RSS / W2/10 peak RSS", w2["rss"] / tenth["rss"], "<=", 1.2),
+            ("report on W2: peak RSS MB", w2_report["rss"], "<", 300),
+            ("report on W2: HTML MB", w2_report["size"], "<", 10),
+            ("report on W2: passes in Chromium (1 yes)", int(w2_report["checked"]), ">=", 1),
         ]
     print()
     failed = False

@@ -23,6 +23,7 @@ frontier series per set, named by the limits that differ. A sweep of a
 user's program (method: command) is drawn by its own axes, its rate
 against input or its first other axis, with a map panel and a frontier
 series per value of the axes after those, and failed in its own colour.
+A sweep of more than 10,000 runs is drawn binned, as in the report.
 curves needs traces: a sweep run with --trace none has none, and plot
 says so with exit status 2. The sweep is --sweep, a name (its newest sweep) or an id
 as sweep ls lists them; else the sweep of the --runs; else the newest.
@@ -81,7 +82,11 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err := writeFileAtomically(file, func(w io.Writer) error { return htmlreport.Plot(w, d, pos[0], format) }); err != nil {
 			return report(stderr, err)
 		}
-		fmt.Fprintf(stdout, "%s of sweep %s written to %s\n", pos[0], d.Name, file)
+		if d.Bins != nil && pos[0] == "map" {
+			fmt.Fprintf(stdout, "%s of sweep %s (%d runs binned into %d cells) written to %s\n", pos[0], d.Name, d.Bins.Runs, htmlreport.PlotCells(d), file)
+		} else {
+			fmt.Fprintf(stdout, "%s of sweep %s written to %s\n", pos[0], d.Name, file)
+		}
 	}
 	return exitOK
 }

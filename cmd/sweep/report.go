@@ -29,7 +29,10 @@ never mixed. A sweep of a user's program (method: command) is drawn by its
 own axes: its rate against input, or its first other axis when it has no
 input, a panel and a frontier series per value of the axes after those;
 the theory's lines are gradient_descent's only, and failed runs have a
-colour of their own.
+colour of their own. A sweep of more than 10,000 runs is read a row at a
+time and drawn binned: neighbouring rates and inputs share a cell, at most
+16,000 cells in all, and a cell of runs of several verdicts is striped by
+their shares.
 
 The sweep is --sweep, a name (its newest sweep) or an id as sweep ls lists
 them; else the sweep of the --runs; else the newest. The file is --out, by
@@ -65,8 +68,17 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := writeFileAtomically(*out, func(w io.Writer) error { return htmlreport.Write(w, d) }); err != nil {
 		return report(stderr, err)
 	}
-	fmt.Fprintf(stdout, "report of sweep %s (%d runs) written to %s\n", d.Name, len(d.Cells), *out)
+	fmt.Fprintf(stdout, "report of sweep %s (%s) written to %s\n", d.Name, runsDrawn(d), *out)
 	return exitOK
+}
+
+// runsDrawn says how many runs a map draws: "12 runs", or for a sweep
+// too large to draw run by run "1565004 runs binned into 19866 map cells".
+func runsDrawn(d *htmlreport.Data) string {
+	if d.Bins == nil {
+		return fmt.Sprintf("%d runs", len(d.Cells))
+	}
+	return fmt.Sprintf("%d runs binned into %d map cells", d.Bins.Runs, d.Bins.Cells)
 }
 
 // runIDs reads --runs 17,42.

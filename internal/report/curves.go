@@ -19,13 +19,25 @@ import (
 // grid positions, so a log-spaced rate axis counts like a linear input
 // axis), then by id.
 func candidates(d *Data) map[string][]int64 {
-	rateIndex, inputIndex := map[float64]int{}, map[float64]int{}
-	for i, v := range d.Rates {
-		rateIndex[v] = i
+	order := d.candidateOrder(newValueIndex(d.Rates), newValueIndex(d.Inputs))
+	by := map[string][]Cell{}
+	for _, c := range d.Cells {
+		by[c.Verdict] = append(by[c.Verdict], c)
 	}
-	for i, v := range d.Inputs {
-		inputIndex[v] = i
+	out := map[string][]int64{}
+	for v, cells := range by {
+		slices.SortStableFunc(cells, order)
+		for _, c := range cells {
+			out[v] = append(out[v], c.RunID)
+		}
 	}
+	return out
+}
+
+// candidateOrder returns the order of candidates: most trace rows first,
+// then nearest the middle of the grid, then by id. rateIndex and
+// inputIndex place a run's rate and input among d.Rates and d.Inputs.
+func (d *Data) candidateOrder(rateIndex, inputIndex valueIndex) func(a, b Cell) int {
 	middle := func(c Cell) float64 {
 		off := func(i, n int) float64 {
 			if n < 2 {
@@ -33,28 +45,90 @@ func candidates(d *Data) map[string][]int64 {
 			}
 			return float64(i)/float64(n-1) - 0.5
 		}
-		return math.Hypot(off(rateIndex[c.Rate], len(d.Rates)), off(inputIndex[c.Input], len(d.Inputs)))
+		return math.Hypot(off(rateIndex.of(c.Rate), len(d.Rates)), off(inputIndex.of(c.Input), len(d.Inputs)))
 	}
-	by := map[string][]Cell{}
-	for _, c := range d.Cells {
-		by[c.Verdict] = append(by[c.Verdict], c)
+	return func(a, b Cell) int {
+		if a.Steps != b.Steps {
+			return cmpFloat(float64(b.Steps), float64(a.Steps))
+		}
+		if da, db := middle(a), middle(b); math.Abs(da-db) > 1e-12 {
+			return cmpFloat(da, db)
+		}
+		return cmpFloat(float64(a.RunID), float64(b.RunID))
 	}
-	out := map[string][]int64{}
-	for v, cells := range by {
-		slices.SortStableFunc(cells, func(a, b Cell) int {
-			if a.Steps != b.Steps {
-				return cmpFloat(float64(b.Steps), float64(a.Steps))
-			}
-			if da, db := middle(a), middle(b); math.Abs(da-db) > 1e-12 {
-				return cmpFloat(da, db)
-			}
-			return cmpFloat(float64(a.RunID), float64(b.RunID))
-		})
-		for _, c := range cells {
-			out[v] = append(out[v], c.RunID)
+}
+
+// A trace of more than maxCurveRows rows (a run of a million steps) is
+// read a row at a time and reduced to what its curve shows at the plot's
+// width: per column of the curveColumns its steps span, the rows of least
+// and of largest error, and its first and last row. The line through
+// them has every extreme the whole trace has at that resolution.
+const (
+	maxCurveRows = 2048
+	curveColumns = plotW
+)
+
+// traceReducer reduces a trace of steps rows, given a row at a time in
+// any order (see maxCurveRows).
+type traceReducer struct {
+	steps       int64
+	least, most []Point
+	has         []bool
+	first, last Point
+	any         bool
+}
+
+func newTraceReducer(steps int64) *traceReducer {
+	return &traceReducer{steps: max(steps, 1), least: make([]Point, curveColumns), most: make([]Point, curveColumns), has: make([]bool, curveColumns)}
+}
+
+// rank orders errors for the reduction as the error axis places them:
+// NaN with the infinities, at the top.
+func rank(e float64) float64 {
+	if math.IsNaN(e) {
+		return math.Inf(1)
+	}
+	return e
+}
+
+func (t *traceReducer) add(p Point) {
+	k := min(curveColumns-1, max(0, int(p.Step*curveColumns/t.steps)))
+	less := func(a, b Point) bool { // a before b as the least error
+		return rank(a.Error) < rank(b.Error) || rank(a.Error) == rank(b.Error) && a.Step < b.Step
+	}
+	more := func(a, b Point) bool {
+		return rank(a.Error) > rank(b.Error) || rank(a.Error) == rank(b.Error) && a.Step < b.Step
+	}
+	switch {
+	case !t.has[k]:
+		t.least[k], t.most[k], t.has[k] = p, p, true
+	case less(p, t.least[k]):
+		t.least[k] = p
+	case more(p, t.most[k]):
+		t.most[k] = p
+	}
+	if !t.any || p.Step < t.first.Step {
+		t.first = p
+	}
+	if !t.any || p.Step > t.last.Step {
+		t.last = p
+	}
+	t.any = true
+}
+
+// points returns the rows kept, by step.
+func (t *traceReducer) points() []Point {
+	if !t.any {
+		return nil
+	}
+	out := []Point{t.first, t.last}
+	for k, ok := range t.has {
+		if ok {
+			out = append(out, t.least[k], t.most[k])
 		}
 	}
-	return out
+	slices.SortFunc(out, func(a, b Point) int { return cmpFloat(float64(a.Step), float64(b.Step)) })
+	return slices.CompactFunc(out, func(a, b Point) bool { return a.Step == b.Step })
 }
 
 // visible counts the points of a curve that a log axis shows where they

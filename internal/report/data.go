@@ -147,7 +147,11 @@ type Curve struct {
 	RunID   int64
 	Label   string
 	Verdict string
-	Points  []Point
+	// Points are the trace's rows as drawn: all of them, or of a trace of
+	// more than maxCurveRows those that draw it (see reduceTrace); Rows
+	// counts them all.
+	Points []Point
+	Rows   int64
 	// Color is the curve's own colour (see curveColors), Dashed whether
 	// its line is dashed because the palette ran out.
 	Color  string
@@ -165,6 +169,12 @@ type Frontier struct {
 	Combo                  int
 	Input, Largest, Theory float64
 	HasLargest             bool
+	// Values is the number of values of YAxis the point stands for, from
+	// Input to InputTo, when a frontier of more than maxFrontierPoints
+	// is binned: its Largest converged at each of them (where any did);
+	// 0 for a point of one value.
+	Values  int
+	InputTo float64
 }
 
 // Provenance is what made a sweep's results, as sweep run recorded it: ""
@@ -215,6 +225,14 @@ type Data struct {
 	Frontier   []Frontier // per group (see groups), then per input
 	Curves     []Curve
 	Provenance Provenance
+	// Bins is the map of a sweep of more runs than are drawn one by one,
+	// whose Cells Load leaves empty; nil for one drawn run by run.
+	Bins *Bins
+
+	// Of a binned sweep: per axis of Rest whether its value varies, and
+	// the groups of a set of limits and a combination that have runs.
+	restVary []bool
+	present  map[group]bool
 }
 
 // Verdicts are the verdicts of the built-in rules in the order reports
@@ -264,9 +282,12 @@ func verdictColors(d *Data) map[string]bool {
 }
 
 // Load reads the sweep with the given id (0: the newest that is not a
-// refinement's probes) from a database.
+// refinement's probes) from a database: each run a Cell, or for a sweep
+// of more than maxExactRuns, its runs counted into the bins of Bins a row
+// at a time and Cells left empty.
 // curves lists the runs whose error curves to draw; empty picks one run of
-// each verdict that shows something (see candidates and pickCurve).
+// each verdict that shows something (see candidates and pickCurve). A
+// trace of more than maxCurveRows rows is reduced as it is read.
 func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (*Data, error) {
 	d := &Data{Counts: map[string]int64{}, DB: r.Path()}
 	row := func(query string, args ...any) (*sql.Rows, error) { return r.Query(ctx, query, args...) }
@@ -316,82 +337,27 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 		}
 	}
 
-	// The columns of the map's axes: a program's axes without a column of
-	// their own are in runs.params, read by name (a bound JSON path).
-	cols := []string{"coalesce(alpha, step_amount)", "0.0"}
-	var colArgs []any
-	axisCol := func(name string) string {
-		switch name {
-		case grid.AxisInput, grid.AxisGoal, grid.AxisWeight:
-			return name
-		}
-		colArgs = append(colArgs, `$."`+name+`"`)
-		return "json_extract(params, ?)"
-	}
-	if d.YAxis != "" {
-		cols[1] = axisCol(d.YAxis)
-	}
-	for _, name := range d.Rest {
-		cols = append(cols, axisCol(name))
-	}
-	reason := "NULL"
-	if d.Method == string(grid.Command) {
-		reason = "(SELECT reason FROM run_failures f WHERE f.run_id = runs.id)"
-	}
-	rows, err = row(`SELECT id, `+strings.Join(cols, ", ")+`, iterations, tolerance, divergence, verdict, steps, `+reason+`
-		FROM runs WHERE sweep_id = ? ORDER BY id`, append(colArgs, d.SweepID)...)
-	if err != nil {
-		return nil, err
-	}
-	rates, inputs := map[float64]bool{}, map[float64]bool{}
-	var (
-		c     Cell
-		y     sql.NullFloat64
-		rest  = make([]sql.NullFloat64, len(d.Rest))
-		vals  = make([]float64, len(d.Rest))
-		why   sql.NullString
-		dest  = []any{&c.RunID, &c.Rate, &y}
-		combo = newCombos()
-	)
-	for i := range rest {
-		dest = append(dest, &rest[i])
-	}
-	dest = append(dest, &c.Limits.Iterations, &c.Limits.Tolerance, &c.Limits.Divergence, &c.Verdict, &c.Steps, &why)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
+	// A sweep of more runs than a map draws one by one is read binned,
+	// without holding its runs (see Bins).
+	var picks map[string][]int64
+	if d.Stored > maxExactRuns {
+		if picks, err = loadBinned(ctx, r, d, len(curves) == 0 && d.TraceEvery != 0); err != nil {
 			return nil, err
 		}
-		c.Input, c.Reason = nullNaN(y), why.String
-		for i, v := range rest {
-			vals[i] = nullNaN(v)
-		}
-		c.Rest = combo.add(vals)
-		d.Cells = append(d.Cells, c)
-		d.Counts[c.Verdict]++
-		rates[c.Rate], inputs[c.Input] = true, true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	} else if err := loadCells(ctx, r, d); err != nil {
 		return nil, err
 	}
-	for v := range rates {
-		d.Rates = append(d.Rates, v)
-	}
-	for v := range inputs {
-		d.Inputs = append(d.Inputs, v)
-	}
-	slices.Sort(d.Rates)
-	slices.Sort(d.Inputs)
-	arrange(d)
 
 	if len(curves) == 0 {
 		if d.TraceEvery == 0 {
 			// No traces: nothing to pick from (the report says so).
 			return d, nil
 		}
+		if picks == nil {
+			picks = candidates(d)
+		}
 		for _, verdict := range VerdictsOf(d.Method) {
-			c, err := pickCurve(ctx, r, d, candidates(d)[verdict])
+			c, err := pickCurve(ctx, r, d, picks[verdict])
 			if err != nil {
 				return nil, err
 			}
@@ -410,6 +376,150 @@ func Load(ctx context.Context, r *store.Reader, sweepID int64, curves []int64) (
 	}
 	curveColors(d.Curves, verdictColors(d))
 	return d, nil
+}
+
+// loadCells reads d's runs, each a Cell, and arranges them.
+func loadCells(ctx context.Context, r *store.Reader, d *Data) error {
+	q, args := runSelect(d)
+	rows, err := r.Query(ctx, q+" WHERE sweep_id = ? ORDER BY id", append(args, d.SweepID)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	rates, inputs := map[float64]bool{}, map[float64]bool{}
+	combo := newCombos()
+	s := newRunScanner(d)
+	for rows.Next() {
+		c, err := s.scan(rows)
+		if err != nil {
+			return err
+		}
+		c.Rest = combo.add(s.vals)
+		d.Cells = append(d.Cells, *c)
+		d.Counts[c.Verdict]++
+		rates[c.Rate], inputs[c.Input] = true, true
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for v := range rates {
+		d.Rates = append(d.Rates, v)
+	}
+	for v := range inputs {
+		d.Inputs = append(d.Inputs, v)
+	}
+	slices.Sort(d.Rates)
+	slices.Sort(d.Inputs)
+	arrange(d)
+	return nil
+}
+
+// axisColumn returns the column of an axis of d's runs and the argument
+// it binds: a program's axes without a column of their own are in
+// runs.params, read by name (a bound JSON path).
+func axisColumn(name string) (string, []any) {
+	switch name {
+	case grid.AxisInput, grid.AxisGoal, grid.AxisWeight:
+		return name, nil
+	}
+	return "json_extract(params, ?)", []any{`$."` + name + `"`}
+}
+
+// restColumns returns the columns of d's Rest and the arguments they bind.
+func restColumns(d *Data) (cols []string, args []any) {
+	for _, name := range d.Rest {
+		col, a := axisColumn(name)
+		cols, args = append(cols, col), append(args, a...)
+	}
+	return cols, args
+}
+
+// runSelect is the query of what runScanner scans of a run, before its
+// WHERE: its id, rate, value of YAxis (0 for a sweep without one), values
+// of Rest, limits, verdict, steps and why it failed (NULL but for a
+// failed run of a program).
+func runSelect(d *Data) (string, []any) {
+	cols, args := []string{"coalesce(alpha, step_amount)", "0.0"}, []any(nil)
+	if d.YAxis != "" {
+		cols[1], args = axisColumn(d.YAxis)
+	}
+	rest, restArgs := restColumns(d)
+	cols, args = append(cols, rest...), append(args, restArgs...)
+	reason := "NULL"
+	if d.Method == string(grid.Command) {
+		reason = "(SELECT reason FROM run_failures f WHERE f.run_id = runs.id)"
+	}
+	return `SELECT id, ` + strings.Join(cols, ", ") + `, iterations, tolerance, divergence, verdict, steps, ` + reason + `
+		FROM runs`, args
+}
+
+// runScanner scans the rows of runSelect into a Cell, reusing its
+// buffers.
+type runScanner struct {
+	c        Cell
+	y        sql.NullFloat64
+	rest     []sql.NullFloat64
+	vals     []float64 // the values of Rest, NaN for NULL
+	why      sql.NullString
+	verdict  sql.RawBytes
+	verdicts []string
+	dest     []any
+}
+
+func newRunScanner(d *Data) *runScanner {
+	s := &runScanner{rest: make([]sql.NullFloat64, len(d.Rest)), vals: make([]float64, len(d.Rest)), verdicts: CommandVerdicts}
+	s.dest = []any{&s.c.RunID, &s.c.Rate, &s.y}
+	for i := range s.rest {
+		s.dest = append(s.dest, &s.rest[i])
+	}
+	s.dest = append(s.dest, &s.c.Limits.Iterations, &s.c.Limits.Tolerance, &s.c.Limits.Divergence, &s.verdict, &s.c.Steps, &s.why)
+	return s
+}
+
+// scan reads the current row; the Cell is valid until the next scan.
+// Its Rest is unset: the values are in vals.
+func (s *runScanner) scan(rows *sql.Rows) (*Cell, error) {
+	if err := rows.Scan(s.dest...); err != nil {
+		return nil, err
+	}
+	s.c.Input, s.c.Reason = nullNaN(s.y), s.why.String
+	for i, v := range s.rest {
+		s.vals[i] = nullNaN(v)
+	}
+	// The known verdicts without a string per row.
+	s.c.Verdict = ""
+	for _, v := range s.verdicts {
+		if string(s.verdict) == v {
+			s.c.Verdict = v
+			break
+		}
+	}
+	if s.c.Verdict == "" {
+		s.c.Verdict = string(s.verdict)
+	}
+	return &s.c, nil
+}
+
+// runCell reads run id of d's sweep as a Cell; ok is false when the sweep
+// has no such run.
+func runCell(ctx context.Context, r *store.Reader, d *Data, id int64) (c Cell, ok bool, err error) {
+	q, args := runSelect(d)
+	rows, err := r.Query(ctx, q+" WHERE id = ? AND sweep_id = ?", append(args, id, d.SweepID)...)
+	if err != nil {
+		return c, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return c, false, rows.Err()
+	}
+	s := newRunScanner(d)
+	p, err := s.scan(rows)
+	if err != nil {
+		return c, false, err
+	}
+	c = *p
+	c.Rest = slices.Clone(s.vals)
+	return c, true, rows.Err()
 }
 
 // programAxes sets the rate axis, YAxis and Rest of a program's sweep from
@@ -606,9 +716,12 @@ func groups(d *Data) []group {
 		}
 		return out
 	}
-	present := map[group]bool{}
-	for _, c := range d.Cells {
-		present[group{c.Limits, c.combo}] = true
+	present := d.present
+	if present == nil {
+		present = map[group]bool{}
+		for _, c := range d.Cells {
+			present[group{c.Limits, c.combo}] = true
+		}
 	}
 	var out []group
 	for _, l := range d.Limits {
@@ -624,6 +737,9 @@ func groups(d *Data) []group {
 // restVaries reports, per axis of Rest, whether its value differs among
 // the combinations.
 func restVaries(d *Data) []bool {
+	if d.restVary != nil {
+		return d.restVary
+	}
 	out := make([]bool, len(d.Rest))
 	for _, vals := range d.Combos {
 		for i, v := range vals {
@@ -730,23 +846,34 @@ func frontier(d *Data) []Frontier {
 	return out
 }
 
+// loadCurve reads the error curve of run id of d's sweep: every row of a
+// trace of up to maxCurveRows rows, else the rows that draw it at the
+// resolution of the plot (see reduceTrace).
 func loadCurve(ctx context.Context, r *store.Reader, d *Data, id int64) (Curve, error) {
-	var c Curve
+	cell, ok, err := runCell(ctx, r, d, id)
+	if err != nil {
+		return Curve{}, err
+	}
+	if !ok {
+		return Curve{}, fmt.Errorf("run %d is not in sweep %s", id, d.Name)
+	}
 	name := limitsNamer(d.Limits)
-	for _, cell := range d.Cells {
-		if cell.RunID == id {
-			c = Curve{RunID: id, Verdict: cell.Verdict, Label: fmt.Sprintf("run %d: %s %.6g%s%s%s (%s)",
-				id, d.RateAxis, cell.Rate, d.yText(cell.Input), d.restText(cell.Rest), prefixed(", ", name(cell.Limits)), outcome(cell))}
-		}
+	c := Curve{RunID: id, Verdict: cell.Verdict, Label: fmt.Sprintf("run %d: %s %.6g%s%s%s (%s)",
+		id, d.RateAxis, cell.Rate, d.yText(cell.Input), d.restText(cell.Rest), prefixed(", ", name(cell.Limits)), outcome(cell))}
+	q := "SELECT step, weight, error FROM trace WHERE run_id = ?"
+	long := cell.Steps > maxCurveRows
+	if !long {
+		q += " ORDER BY step"
 	}
-	if c.RunID == 0 {
-		return c, fmt.Errorf("run %d is not in sweep %s", id, d.Name)
-	}
-	rows, err := r.Query(ctx, "SELECT step, weight, error FROM trace WHERE run_id = ? ORDER BY step", id)
+	rows, err := r.Query(ctx, q, id)
 	if err != nil {
 		return c, err
 	}
 	defer rows.Close()
+	var reduce *traceReducer
+	if long {
+		reduce = newTraceReducer(cell.Steps)
+	}
 	for rows.Next() {
 		var p Point
 		var w, e sql.NullFloat64
@@ -754,7 +881,15 @@ func loadCurve(ctx context.Context, r *store.Reader, d *Data, id int64) (Curve, 
 			return c, err
 		}
 		p.Weight, p.Error = nullNaN(w), nullNaN(e)
-		c.Points = append(c.Points, p)
+		c.Rows++
+		if reduce != nil {
+			reduce.add(p)
+		} else {
+			c.Points = append(c.Points, p)
+		}
+	}
+	if reduce != nil {
+		c.Points = reduce.points()
 	}
 	return c, rows.Err()
 }

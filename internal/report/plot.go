@@ -33,7 +33,7 @@ var Charts = []string{"map", "frontier", "curves"}
 // it in format (png, svg or pdf) to w. It fails with ErrNoTraces for curves
 // of a sweep that stores no traces.
 func Plot(w io.Writer, d *Data, chart, format string) error {
-	if len(d.Cells) == 0 {
+	if len(d.Cells) == 0 && d.Bins == nil {
 		return fmt.Errorf("sweep %s has no stored runs to draw", d.Name)
 	}
 	var (
@@ -261,15 +261,31 @@ type tieCells []tieCell
 type tieCell struct {
 	x0, x1, y0, y1 float64 // in axis units
 	colors         []color.Color
+	// shares are the widths of the stripes, as parts of the cell that
+	// add up to 1; nil for stripes of one width.
+	shares []float64
 }
+
+// bleed is how far a binned map's cell is drawn beyond its edges.
+const bleed = vg.Length(0.4)
 
 func (t tieCells) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	for _, cell := range t {
-		w := (cell.x1 - cell.x0) / float64(len(cell.colors))
+		w, at := (cell.x1-cell.x0)/float64(len(cell.colors)), cell.x0
 		for i, col := range cell.colors {
 			x0, x1 := trX(cell.x0+w*float64(i)), trX(cell.x0+w*float64(i+1))
+			if cell.shares != nil {
+				x0, x1 = trX(at), trX(at+(cell.x1-cell.x0)*cell.shares[i])
+				at += (cell.x1 - cell.x0) * cell.shares[i]
+			}
 			y0, y1 := trY(cell.y0), trY(cell.y1)
+			if cell.shares != nil {
+				// A binned map is all such cells: each bleeds into the
+				// next, so that no seam of the background shows between
+				// two where the image is anti-aliased.
+				x0, y0, x1, y1 = x0-bleed, y0-bleed, x1+bleed, y1+bleed
+			}
 			c.FillPolygon(col, c.ClipPolygonXY([]vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}))
 		}
 	}
@@ -326,8 +342,10 @@ func mapPlot(d *Data) (*chartLayout, error) {
 	ch.p.Title.Text = fmt.Sprintf("sweep %s: verdict by %s%s", d.Name, d.RateAxis, prefixed(" and ", d.YAxis))
 	maps := verdictMaps(d)
 	var (
-		ties   tieCells
-		theory []legendEntry
+		ties       tieCells
+		mix        *tieCell
+		mixStripes []stripe
+		theory     []legendEntry
 	)
 	for _, m := range maps {
 		p := ch.p
@@ -340,7 +358,13 @@ func mapPlot(d *Data) (*chartLayout, error) {
 		if err != nil {
 			return nil, err
 		}
-		ties = append(ties, m.ties...)
+		if m.binned {
+			if m.mix != nil && (mix == nil || evener(m.mixStripes, mixStripes)) {
+				mix, mixStripes = m.mix, m.mixStripes
+			}
+		} else {
+			ties = append(ties, m.ties...)
+		}
 		if theory == nil {
 			theory = lines // the same in every panel
 		}
@@ -353,6 +377,9 @@ func mapPlot(d *Data) (*chartLayout, error) {
 	}
 	if len(ties) > 0 {
 		ch.legend.Add("tie (split cell)", swatch(ties[0].colors))
+	}
+	if mix != nil {
+		ch.legend.Add("mixed (striped by share)", shareSwatch(*mix))
 	}
 	if len(ch.panels) > 0 {
 		// A panel is about as big as a lone map's plot: the image grows
@@ -374,6 +401,12 @@ type verdictMap struct {
 	title string // the group's name (see groupNamer); "" for a sweep of one group
 	grid  verdictGrid
 	ties  tieCells
+	// binned is set for a panel of a binned map (see Bins), which has
+	// no grid: its cells are all in ties, each with the stripes of its
+	// verdict mix; mix is its first cell of several, for the legend.
+	binned     bool
+	mix        *tieCell
+	mixStripes []stripe
 }
 
 // verdictMaps returns the map's panels: one per group (see groups), each
@@ -381,6 +414,9 @@ type verdictMap struct {
 // and of 1000 iterations means nothing); one of every run when there is
 // one group.
 func verdictMaps(d *Data) []verdictMap {
+	if d.Bins != nil {
+		return binnedVerdictMaps(d)
+	}
 	gs := groups(d)
 	if len(gs) <= 1 {
 		return []verdictMap{verdictCells(d, d.Cells)}
@@ -465,16 +501,22 @@ func verdictPanel(p *plot.Plot, d *Data, m verdictMap) ([]legendEntry, error) {
 	p.Y.Label.Text = d.YAxis
 	gridTickers(p, d.Rates, true, yValues(d), false)
 	verdicts := VerdictsOf(d.Method)
-	hm := plotter.NewHeatMap(m.grid, verdictPalette(verdicts))
-	hm.Min, hm.Max = 0, float64(len(verdicts)-1)
-	hm.NaN = color.White
-	p.Add(hm)
+	xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
+	if m.binned {
+		// No heat map: the cells span bins of unequal widths.
+		binnedTickers(p, d)
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xb[0], xb[len(xb)-1], yb[0], yb[len(yb)-1]
+	} else {
+		hm := plotter.NewHeatMap(m.grid, verdictPalette(verdicts))
+		hm.Min, hm.Max = 0, float64(len(verdicts)-1)
+		hm.NaN = color.White
+		p.Add(hm)
+	}
 	if len(m.ties) > 0 {
 		p.Add(m.ties)
 	}
 	var theory []legendEntry
-	if d.Method == "gradient_descent" && len(m.grid.x) > 0 {
-		xb, yb := bounds(d.Rates, true), bounds(d.Inputs, false)
+	if d.Method == "gradient_descent" && (len(m.grid.x) > 0 || m.binned) {
 		for _, k := range []float64{1, 2} {
 			for i, piece := range theoryLine(k, yb[0], yb[len(yb)-1], xb[0], xb[len(xb)-1]) {
 				xys := make(plotter.XYs, len(piece))
@@ -509,6 +551,9 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 	p.X.Label.Text = d.YAxis
 	p.Y.Label.Text = "largest converging " + d.RateAxis + " (log scale)"
 	gridTickers(p, yValues(d), false, d.Rates, true)
+	if d.roundYTicks() {
+		p.X.Tick.Marker = plot.DefaultTicks{}
+	}
 	yb := bounds(d.Rates, true)
 	p.Y.Min, p.Y.Max = yb[0], yb[len(yb)-1]
 	// A lone frontier is "experiment", filled circles in the converged
@@ -528,7 +573,7 @@ func frontierPlot(d *Data) (*chartLayout, error) {
 		var pts plotter.XYs
 		for _, f := range series[0].Points {
 			if f.HasLargest {
-				pts = append(pts, plotter.XY{X: f.Input, Y: math.Log10(f.Largest)})
+				pts = append(pts, plotter.XY{X: f.x(), Y: math.Log10(f.Largest)})
 			}
 		}
 		if len(pts) > 0 {
@@ -600,7 +645,7 @@ func addSeries(ch *chartLayout, d *Data, palette []string, i int, s frontierSeri
 			}
 			continue
 		}
-		xy := plotter.XY{X: f.Input, Y: math.Log10(f.Largest)}
+		xy := plotter.XY{X: f.x(), Y: math.Log10(f.Largest)}
 		pts, run = append(pts, xy), append(run, xy)
 	}
 	if err := flush(); err != nil {

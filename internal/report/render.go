@@ -134,13 +134,13 @@ type mapPanel struct {
 // one set of limits reads as it always has. A program's sweep without
 // Rest has the aggregate only, which is every run's own cell.
 func mapPanels(d *Data) []mapPanel {
-	type key struct {
-		limits Limits
-		combo  int
-	}
-	seen := map[key]bool{}
-	for _, c := range d.Cells {
-		seen[key{c.Limits, c.combo}] = true
+	type key = group
+	seen := d.present
+	if seen == nil {
+		seen = map[key]bool{}
+		for _, c := range d.Cells {
+			seen[key{c.Limits, c.combo}] = true
+		}
 	}
 	name := limitsNamer(d.Limits)
 	var out []mapPanel
@@ -552,14 +552,18 @@ func frontierSVG(d *Data) string {
 				continue
 			}
 			fmt.Fprintf(&b, `<circle class="frontier-point" cx="%.1f" cy="%.1f" r="4" fill="%s"%s data-rate="%s"><title>%s</title></circle>`,
-				xa.pos(f.Input), ya.pos(f.Largest), Colors["converged"], yAttr(d, f.Input), num(f.Largest), frontierTitle(d, "", f))
+				xa.pos(f.x()), ya.pos(f.Largest), Colors["converged"], yAttr(d, f.Input), num(f.Largest), frontierTitle(d, "", f))
 		}
 	} else {
 		for i, s := range series {
 			seriesSVG(&b, d, xa, ya, i, s, margin+plotH+marginB+8+rowH*i)
 		}
 	}
-	axes(&b, xa, ya, gridTicksSVG(yValues(d), xa, true), gridTicksSVG(d.Rates, ya, false), d.YAxis, "largest converging "+d.RateAxis+" (log scale)")
+	xt := gridTicksSVG(yValues(d), xa, true)
+	if d.roundYTicks() {
+		xt = roundTicks(xa)
+	}
+	axes(&b, xa, ya, xt, gridTicksSVG(d.Rates, ya, false), d.YAxis, "largest converging "+d.RateAxis+" (log scale)")
 	b.WriteString(`</svg>`)
 	return b.String()
 }
@@ -583,7 +587,7 @@ func seriesSVG(b *strings.Builder, d *Data, xa, ya axis, i int, s frontierSeries
 			cmd = "M"
 			continue
 		}
-		fmt.Fprintf(b, "%s%.1f %.1f ", cmd, xa.pos(f.Input), ya.pos(f.Largest))
+		fmt.Fprintf(b, "%s%.1f %.1f ", cmd, xa.pos(f.x()), ya.pos(f.Largest))
 		cmd = "L"
 	}
 	fmt.Fprintf(b, `"><title>%s</title></path>`, label)
@@ -594,7 +598,7 @@ func seriesSVG(b *strings.Builder, d *Data, xa, ya axis, i int, s frontierSeries
 		}
 		found = true
 		fmt.Fprintf(b, `<path class="frontier-point" d="%s" fill="none" stroke="%s" stroke-width="1.5"%s data-rate="%s"><title>%s</title></path>`,
-			seriesMarker(i, xa.pos(f.Input), ya.pos(f.Largest)), color, yAttr(d, f.Input), num(f.Largest), frontierTitle(d, label, f))
+			seriesMarker(i, xa.pos(f.x()), ya.pos(f.Largest)), color, yAttr(d, f.Input), num(f.Largest), frontierTitle(d, label, f))
 	}
 	text := s.Label
 	if !found {
@@ -615,10 +619,15 @@ func frontierTitle(d *Data, label string, f Frontier) string {
 	if label != "" {
 		where = append(where, label)
 	}
-	if d.YAxis != "" {
+	if d.YAxis != "" && f.Values > 1 {
+		where = append(where, template.HTMLEscapeString(fmt.Sprintf("%s %g to %g (%d values)", d.YAxis, f.Input, f.InputTo, f.Values)))
+	} else if d.YAxis != "" {
 		where = append(where, template.HTMLEscapeString(fmt.Sprintf("%s %g", d.YAxis, f.Input)))
 	}
 	s := template.HTMLEscapeString(fmt.Sprintf("largest converging %s %g", d.RateAxis, f.Largest))
+	if f.Values > 1 {
+		s += " at every one of them"
+	}
 	if len(where) > 0 {
 		s = strings.Join(where, ", ") + ": " + s
 	}
@@ -719,16 +728,18 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; }
 {{end}}</table>
 <p class="legend">{{range .Legend}}<span><i style="background:{{.Color}}"></i>{{.Name}}</span>{{end}}</p>
 <h2>Stability map</h2>
-<p>Each cell is one {{.D.RateAxis}}{{with .D.YAxis}} and {{.}}{{end}}; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{else if .Over}}the commonest over {{.Over}} in the aggregate; {{end}}hover a cell for the counts or the run). {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}{{if .Command}}A failed run is one whose program exited non-zero, died, timed out or broke the trace protocol; hover it for why.{{end}}{{with .Varying}} Runs of different limits are different experiments: each panel shows one set of limits ({{.}}).{{end}}</p>
+<p>{{if .Binned}}<span id="binned">{{.Binned}}</span>{{else}}Each cell is one {{.D.RateAxis}}{{with .D.YAxis}} and {{.}}{{end}}; its colour is the verdict ({{if .GD}}the commonest over goals and weights in the aggregate; {{else if .Over}}the commonest over {{.Over}} in the aggregate; {{end}}hover a cell for the counts or the run).{{end}} {{if .GD}}The solid line is alpha = 1/input² (no overshoot below it), the dashed one alpha = 2/input² (the theory's edge of convergence).{{end}}{{if .Command}}A failed run is one whose program exited non-zero, died, timed out or broke the trace protocol; hover it for why.{{end}}{{with .Varying}} Runs of different limits are different experiments: each panel shows one set of limits ({{.}}).{{end}}</p>
 <label>Panel: <select id="panel">{{range .PanelGroups}}{{if .Label}}<optgroup label="{{.Label}}">{{end}}{{range .Options}}<option value="{{.Value}}">{{.Label}}</option>{{end}}{{if .Label}}</optgroup>{{end}}{{end}}</select></label>
 <div>{{.Map}}</div>
 <h2>Frontier</h2>
 {{if .Command}}<p>The largest {{.D.RateAxis}} at which every run converged{{with .D.YAxis}}, per {{.}}{{end}}{{with .Series}}, one series per {{.}}{{end}}{{with .Together}}, {{.}}{{end}}.</p>{{else}}<p>The largest {{.D.RateAxis}} at which every goal and weight converged, per input{{with .Varying}}, one series per set of limits ({{.}}){{end}}{{if .GD}}, and the theory's 2/input² (dashed){{end}}.</p>{{end}}
-<div>{{.Frontier}}</div>
+{{with .FrontierBinned}}<p id="frontier-binned">{{.}}</p>
+{{end}}<div>{{.Frontier}}</div>
 <h2>Error curves</h2>
 {{if .NoTraces}}<p id="no-traces">Sweep {{.D.Name}} stores no traces (it ran with <code>--trace none</code>), so there are no error curves to draw. To see them, run the sweep again with traces (a sweep of its own beside this one): <code>{{.Rerun}}</code></p>
 {{else}}<p>Hover a point for its step, weight and error. An error of 0 is drawn at the axis floor, labelled 0.</p>
-<div>{{.Curves}}</div>{{end}}
+{{with .Reduced}}<p id="curves-reduced">{{.}}</p>
+{{end}}<div>{{.Curves}}</div>{{end}}
 <h2>Sweep file</h2>
 <pre>{{.D.YAML}}</pre>
 <script>
@@ -755,10 +766,22 @@ pre { background: #f6f6f6; padding: 8px; overflow: auto; }
 
 // Write writes the report as one self-contained HTML page.
 func Write(w io.Writer, d *Data) error {
-	if len(d.Cells) == 0 {
+	if len(d.Cells) == 0 && d.Bins == nil {
 		return fmt.Errorf("sweep %s has no stored runs to draw", d.Name)
 	}
-	mapSVGText, panels, ties := mapSVG(d)
+	var (
+		mapSVGText string
+		panels     []mapPanel
+		ties       []string
+		mix        []stripe
+		binned     string
+	)
+	if d.Bins != nil {
+		mapSVGText, panels, mix = binnedMapSVG(d)
+		binned = binnedText(d)
+	} else {
+		mapSVGText, panels, ties = mapSVG(d)
+	}
 	// The selector groups the panels of each set of limits; with one set
 	// there is one group without a label, and no optgroup.
 	type option struct {
@@ -805,6 +828,9 @@ func Write(w io.Writer, d *Data) error {
 		}
 		leg = append(leg, legend{"tie (split cell: the tied verdicts side by side)", template.CSS("linear-gradient(90deg, " + strings.Join(stops, ", ") + ")")})
 	}
+	if mix != nil {
+		leg = append(leg, legend{"mixed (a cell of runs of several verdicts, striped by their shares)", template.CSS(cssMix(mix))})
+	}
 	curves := ""
 	if d.TraceEvery != 0 {
 		curves = curvesSVG(d)
@@ -816,7 +842,7 @@ func Write(w io.Writer, d *Data) error {
 		"PanelGroups": groups, "Map": template.HTML(mapSVGText), "Frontier": template.HTML(frontierSVG(d)),
 		"Varying": varying(d.Limits), "Provenance": prov,
 		"Curves": template.HTML(curves), "NoTraces": d.TraceEvery == 0,
-		"Rerun": RerunCommand(d),
+		"Rerun": RerunCommand(d), "Binned": binned, "FrontierBinned": frontierBinnedText(d), "Reduced": reducedText(d),
 	})
 }
 
@@ -870,4 +896,51 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// x is where a frontier point is drawn: at its value of YAxis, or the
+// middle of its bin.
+func (f Frontier) x() float64 {
+	if f.Values > 1 {
+		return (f.Input + f.InputTo) / 2
+	}
+	return f.Input
+}
+
+// roundYTicks reports whether the axis of YAxis is labelled at round
+// values, not at its values: when the map or the frontier of a binned
+// sweep bins them (see Bins and binFrontier), so that its ticks would no
+// longer be cells or points.
+func (d *Data) roundYTicks() bool {
+	if d.YAxis == "" || d.Bins == nil {
+		return false
+	}
+	_, yBinned := d.Bins.agg.binned(len(d.Rates), len(d.Inputs))
+	return yBinned || len(d.Inputs) > maxFrontierPoints
+}
+
+// frontierBinnedText says how a frontier of more values of YAxis than
+// points is drawn; "" for one drawn a point per value.
+func frontierBinnedText(d *Data) string {
+	if d.Bins == nil || len(d.Inputs) <= maxFrontierPoints || d.YAxis == "" {
+		return ""
+	}
+	return fmt.Sprintf("The %d values of %s are more than the %d points a series draws: each point is a bin of neighbouring values, at its middle, and its %s is the largest that converged at every one of them (the smallest of their largest).",
+		len(d.Inputs), d.YAxis, maxFrontierPoints, d.RateAxis)
+}
+
+// reducedText says how the curves of long traces are drawn; "" when every
+// curve has all its rows.
+func reducedText(d *Data) string {
+	var long []string
+	for _, c := range d.Curves {
+		if c.Rows > int64(len(c.Points)) {
+			long = append(long, fmt.Sprintf("run %d (%d of %d rows)", c.RunID, len(c.Points), c.Rows))
+		}
+	}
+	if len(long) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("A trace of more than %d rows is drawn by its first and last row and, in each of %d columns of its steps, its rows of least and largest error: %s.",
+		maxCurveRows, curveColumns, strings.Join(long, ", "))
 }
