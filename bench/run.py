@@ -239,6 +239,32 @@ def early_stop(binary, tmp, env):
     return min(walls), runs
 
 
+# The views of the README, each asked SELECT count(*) by sweep query
+# (issue 15: <= 0.3 s on W1, <= 1 s on W2).
+VIEWS = ["trace", "verdict_counts", "safe_alpha", "theory", "mismatch", "first_overshoot", "divergence_onset",
+         "sweep_overview", "trace_metrics", "failures", "boundary"]
+
+
+def views(binary, db, label):
+    """Times SELECT count(*) of every view of db through sweep query, prints
+    them on one line and returns the slowest as (seconds, view)."""
+    times = {}
+    for view in VIEWS:
+        seconds, _ = measure([binary, "query", "--db", db, "--format", "csv", f"SELECT count(*) FROM {view}"], db)
+        times[view] = seconds
+    print(f"  {label} views, SELECT count(*): " + ", ".join(f"{v} {t:.2f} s" for v, t in times.items()), flush=True)
+    slowest = max(times, key=times.get)
+    return times[slowest], slowest
+
+
+def resume_nothing(binary, db, yaml):
+    """Runs yaml again into db, which holds every config of it: how long a
+    resume with nothing left to run takes."""
+    seconds, _ = measure([binary, "run", "--db", db, yaml], db)
+    print(f"  {os.path.basename(yaml)} again, nothing to run: {seconds:.2f} s", flush=True)
+    return seconds
+
+
 def report_w2(binary, db, tmp, configs):
     """Runs sweep report on the database of W2, prints a row of the table
     and the figures, and returns its seconds, peak RSS and HTML size in MB,
@@ -311,12 +337,15 @@ def main():
         results[(name, tool)] = dict(seconds=seconds, rss=rss, size=size, configs=configs, rows=computed)
         if (name, tool) == ("W1 every row", "sweep"):  # before the reuse runs add a second sweep to it
             query_rss = query_table(binary, db, stored)
+            w1_views = views(binary, db, "W1")
         if (name, tool) in reuse_of:
             os.rename(db, os.path.join(tmp, f"reuse-{i}.db"))
             reuse_of[(name, tool)] = (os.path.join(tmp, f"reuse-{i}.db"), yaml)
             continue
         if (name, tool) == ("W2 no trace", "sweep"):
             w2_report = report_w2(binary, db, tmp, configs)
+            w2_views = views(binary, db, "W2")
+            w2_resume = resume_nothing(binary, db, os.path.join(BENCH, yaml))
         os.remove(db)
 
     # Reuse (issue 13): a workload run again under another name into the
@@ -372,6 +401,7 @@ def main():
         ("early stop at step 5: ms of wall a run", early_s * 1000 / early_runs, "<", 50),
         ("memory, a program's 8 runs of 1M rows: peak RSS MB", program_rss, "<", 256),
         ("W1 query, every trace row, table: peak RSS MB", query_rss, "<", 100),
+        (f"W1 slowest view count(*) s ({w1_views[1]})", w1_views[0], "<=", 0.3),
     ]
     if not skip_w2:
         stop_ms = ctrl_c(binary, os.path.join(tmp, "ctrl-c.db"), os.path.join(BENCH, "w2.yaml"))
@@ -385,6 +415,8 @@ def main():
             ("report on W2: peak RSS MB", w2_report["rss"], "<", 300),
             ("report on W2: HTML MB", w2_report["size"], "<", 10),
             ("report on W2: passes in Chromium (1 yes)", int(w2_report["checked"]), ">=", 1),
+            (f"W2 slowest view count(*) s ({w2_views[1]})", w2_views[0], "<=", 1.0),
+            ("W2 again, nothing to run: s", w2_resume, "<", 1.0),
         ]
     print()
     failed = False

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"sweep/internal/expect"
 	"sweep/internal/runner"
+	"sweep/internal/store"
 )
 
 // jsonSummary is what sweep run --json writes: the summary of the sweep and
@@ -39,25 +43,59 @@ type jsonExpectation struct {
 	Differing []expect.Run `json:"differing,omitempty"`
 }
 
+// writeJSONSummary writes the summary as JSON, indented by two spaces.
+// The verdicts of every rate are streamed into it one at a time, so that
+// a sweep of a million rates is never held whole.
 func writeJSONSummary(w io.Writer, s summary, results []expect.Result) error {
 	out := jsonSummary{
 		Sweep: s.spec.Name, SweepID: s.sweepID, Database: s.db, Configs: s.spec.Len(), Stored: s.stored,
 		StoredBefore: s.before, Ran: s.ranNow, Reused: s.reused, Seconds: s.elapsed.Seconds(), RateAxis: s.spec.RateAxis(),
 		Verdicts: []jsonRate{}, Expectations: []jsonExpectation{}, Passed: expect.Failed(results) == 0,
 	}
-	for _, rc := range s.counts {
-		r := jsonRate{Rate: rc.Rate, Counts: map[string]int64{}}
-		for _, v := range runner.VerdictsOf(s.spec.Method) {
-			r.Counts[v.String()] = rc.Counts[v]
-		}
-		out.Verdicts = append(out.Verdicts, r)
-	}
 	for _, r := range results {
 		out.Expectations = append(out.Expectations, jsonExpectation{
 			Line: r.Expectation.Line, Name: r.Expectation.Name, Passed: r.Passed, Message: r.Message, Differing: r.Differing,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	text, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	// The rates go where the empty list of verdicts is.
+	const empty = `"verdicts": [],`
+	before, after, ok := bytes.Cut(text, []byte(empty))
+	if !ok {
+		return fmt.Errorf("json summary: no %s", empty)
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(before)
+	bw.WriteString(`"verdicts": [`)
+	n := 0
+	err = s.eachRate(func(rc store.RateCounts) error {
+		r := jsonRate{Rate: rc.Rate, Counts: map[string]int64{}}
+		for _, v := range runner.VerdictsOf(s.spec.Method) {
+			r.Counts[v.String()] = rc.Counts[v]
+		}
+		elem, err := json.MarshalIndent(r, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		n++
+		_, err = bw.Write(elem)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("],")
+	bw.Write(after)
+	bw.WriteString("\n")
+	return bw.Flush()
 }

@@ -240,7 +240,7 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 		}
 	}
 	bar := newProgress(stderr, spec.Name, remaining)
-	written, counts, err := pipeline(ctx, st, sw, todo, spec, out.prog, out.jobs, bar.update)
+	written, err := pipeline(ctx, st, sw, todo, spec, out.prog, out.jobs, bar.update)
 	elapsed := time.Since(start)
 	bar.finish()
 
@@ -261,35 +261,22 @@ func execute(ctx context.Context, st *store.Store, spec *grid.Spec, file string,
 	if err != nil && !interrupted {
 		return report(stderr, err)
 	}
-	// The counts of what this run wrote are the sweep's counts when it
-	// wrote the whole sweep; otherwise (resumed, or another process wrote
-	// some of it) the database has the truth, at the cost of a scan.
-	//
-	// Not after Ctrl-C, which must end the process promptly: the scan of
-	// a sweep of a million runs takes a second. The summary then counts
-	// what this run stored.
-	total, rateCounts := written, counts.counts
-	countsOfThisRun := false
-	switch {
-	case (sw.Stored > 0 || written != sw.Configs) && interrupted:
-		total, countsOfThisRun = sw.Stored+written, sw.Stored > 0
-	case sw.Stored > 0 || written != sw.Configs:
-		var serr error
-		if rateCounts, total, serr = st.Summary(after, sw.ID); serr != nil {
-			return report(stderr, serr)
-		}
+	// The database has the counts, whoever stored the runs (this run,
+	// an earlier one, another process), in run_counts: the summary reads
+	// a few rows for each rate it shows, so that it costs milliseconds
+	// even on a million rates, after Ctrl-C too.
+	rates, serr := st.SummarizeRates(after, sw, spec.Axes[0].Values, summaryHead, summaryTail)
+	if serr != nil {
+		return report(stderr, serr)
 	}
-	// Batches reach the writer in whatever order workers finish them; the
-	// summary lists the rates in the order of the sweep file.
-	position := make(map[float64]int, len(spec.Axes[0].Values))
-	for i, v := range spec.Axes[0].Values {
-		position[v] = i
-	}
-	slices.SortFunc(rateCounts, func(a, b store.RateCounts) int { return position[a.Rate] - position[b.Rate] })
+	total := rates.Stored
 	sum := summary{
 		spec: spec, db: st.Path(), sweepID: sw.ID, stored: total, before: sw.Stored - reused,
-		ranNow: written, reused: reused, elapsed: elapsed, counts: rateCounts, countsOfThisRun: countsOfThisRun, shard: shardName, shardFrom: from, shardTo: to,
+		ranNow: written, reused: reused, elapsed: elapsed, rates: rates, shard: shardName, shardFrom: from, shardTo: to,
 		nothingToRun: remaining == 0 && reused == 0,
+		eachRate: func(yield func(store.RateCounts) error) error {
+			return st.EachRate(after, sw, spec.Axes[0].Values, yield)
+		},
 	}
 	printSummary(stdout, sum)
 	if interrupted {
@@ -366,7 +353,7 @@ func checkExpectations(ctx context.Context, db string, sweepID int64, sum summar
 // learning rate. Cancelling ctx stops the workers; what they finished is
 // still committed.
 func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs iter.Seq[grid.Config], spec *grid.Spec, prog command.Program,
-	jobs int, progress func(int64)) (int64, *tally, error) {
+	jobs int, progress func(int64)) (int64, error) {
 	storage := spec.Trace
 	// Each worker encodes its runs' traces as it trains them, keeping the
 	// one writer free to write, and hands them over through a queue that
@@ -382,39 +369,18 @@ func pipeline(ctx context.Context, st *store.Store, sw *store.Sweep, configs ite
 		return runner.Sweep(gctx, configs, jobs, storage.Every, func() runner.Sink { return q.Sender(storage) })
 	})
 	var written int64
-	counts := newTally()
 	g.Go(func() error {
 		return st.WriteQueue(gctx, sw, q, func(recs []*store.Record) {
 			for _, r := range recs {
-				if r.TraceOnly {
-					continue // a chunk of a program's trace, not yet its run
+				if !r.TraceOnly { // else a chunk of a program's trace, not yet its run
+					written++
 				}
-				counts.add(r.Config.Rate, r.Verdict)
-				written++
 			}
 			progress(written)
 		})
 	})
 	err := g.Wait()
-	return written, counts, err
-}
-
-// tally counts verdicts per learning rate in the order the rates appear.
-type tally struct {
-	index  map[float64]int
-	counts []store.RateCounts
-}
-
-func newTally() *tally { return &tally{index: map[float64]int{}} }
-
-func (t *tally) add(rate float64, v runner.Verdict) {
-	i, ok := t.index[rate]
-	if !ok {
-		i = len(t.counts)
-		t.index[rate] = i
-		t.counts = append(t.counts, store.RateCounts{Rate: rate})
-	}
-	t.counts[i].Counts[v]++
+	return written, err
 }
 
 type summary struct {
@@ -426,10 +392,9 @@ type summary struct {
 	ranNow  int64
 	reused  int64 // runs copied from other sweeps of the database
 	elapsed time.Duration
-	counts  []store.RateCounts
-	// countsOfThisRun says counts are of the runs this invocation stored
-	// only (it was interrupted, and others were stored before).
-	countsOfThisRun bool
+	rates   store.RateSummary // the rates shown, and how many have runs
+	// eachRate yields the counts of every rate with runs, in sweep order.
+	eachRate func(yield func(store.RateCounts) error) error
 	// shard is "I/N" when one shard ran, holding configs [shardFrom, shardTo).
 	shard              string
 	shardFrom, shardTo int64
@@ -468,11 +433,7 @@ func printSummary(w io.Writer, s summary) {
 		fmt.Fprintln(w)
 	}
 	rateName, verdicts := s.spec.RateAxis(), runner.VerdictsOf(s.spec.Method)
-	if s.countsOfThisRun {
-		fmt.Fprintf(w, "verdicts per %s of the %d runs stored now (sweep ls or the verdict_counts view have them all):\n", rateName, s.ranNow)
-	} else {
-		fmt.Fprintf(w, "verdicts per %s:\n", rateName)
-	}
+	fmt.Fprintf(w, "verdicts per %s:\n", rateName)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", rateName)
 	for _, v := range verdicts {
@@ -481,13 +442,13 @@ func printSummary(w io.Writer, s summary) {
 	fmt.Fprintln(tw)
 	// A sweep of thousands of rates would print a screenful per hundred:
 	// the table shows the first and last rates, and says where the rest are.
-	counts, left := s.counts, 0
-	if len(counts) > summaryHead+summaryTail+1 {
-		left = len(counts) - summaryHead - summaryTail
-		counts = slices.Concat(counts[:summaryHead], []store.RateCounts{{}}, counts[len(counts)-summaryTail:])
+	counts, left := s.rates.Head, int64(0)
+	if len(s.rates.Tail) > 0 {
+		left = s.rates.Rates - int64(len(s.rates.Head)+len(s.rates.Tail))
+		counts = slices.Concat(counts, []store.RateCounts{{}}, s.rates.Tail)
 	}
 	for i, rc := range counts {
-		if left > 0 && i == summaryHead {
+		if left > 0 && i == len(s.rates.Head) {
 			fmt.Fprintf(tw, "...\t")
 			for range verdicts {
 				fmt.Fprintf(tw, "...\t")
@@ -504,7 +465,7 @@ func printSummary(w io.Writer, s summary) {
 	tw.Flush()
 	if left > 0 {
 		fmt.Fprintf(w, "(%d of %d rates left out; all of them: sweep query --db %s \"SELECT * FROM verdict_counts WHERE sweep_id = %d\")\n",
-			left, len(s.counts), shellWord(s.db), s.sweepID)
+			left, s.rates.Rates, shellWord(s.db), s.sweepID)
 	}
 	fmt.Fprintf(w, "results: %s (sweep id %d)\n", s.db, s.sweepID)
 }

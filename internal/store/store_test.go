@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -358,15 +356,16 @@ func TestResumeAndDuplicates(t *testing.T) {
 	if sw.Stored != 0 || sw.Configs != 4 {
 		t.Fatalf("new sweep: stored %d of %d, want 0 of 4", sw.Stored, sw.Configs)
 	}
-	// Summary sums the counts of each rate: a rate with
-	// nothing stored is left out, one with part of its runs counts those.
+	// The summary counts each rate's runs: a rate with nothing stored is
+	// left out, one with part of its runs counts those.
 	write(t, st, sw, runner.Train(spec.Config(3)))
-	counts, total, err := st.Summary(ctx, sw.ID)
+	sum, err := st.SummarizeRates(ctx, sw, spec.Axes[0].Values, 20, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if total != 1 || len(counts) != 1 || counts[0].Rate != 0.1 || counts[0].Counts != [runner.NumVerdicts]int64{1, 0, 0, 0, 0} {
-		t.Fatalf("Summary with config 3 stored = %+v (total %d), want alpha 0.1: 1 converged", counts, total)
+	if sum.Stored != 1 || sum.Rates != 1 || len(sum.Head) != 1 || len(sum.Tail) != 0 || sum.Head[0].Rate != 0.1 ||
+		sum.Head[0].Counts != [runner.NumVerdicts]int64{1, 0, 0, 0, 0} {
+		t.Fatalf("summary with config 3 stored = %+v, want alpha 0.1: 1 converged", sum)
 	}
 	if _, err := st.db.Exec("DELETE FROM trace_weights WHERE run_id = ?1; DELETE FROM runs WHERE id = ?1", sw.FirstRunID+3); err != nil {
 		t.Fatal(err)
@@ -409,13 +408,12 @@ func TestResumeAndDuplicates(t *testing.T) {
 	if got, want := status(t, st, sw.ID), StatusDone; got != want {
 		t.Errorf("status = %s once every config is stored, want %s", got, want)
 	}
-	counts, total, err = st.Summary(ctx, sw.ID)
-	if err != nil {
+	if sum, err = st.SummarizeRates(ctx, sw, spec.Axes[0].Values, 20, 5); err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(counts, func(a, b RateCounts) int { return cmp.Compare(b.Rate, a.Rate) }) // Summary's order is none
-	if total != 4 || len(counts) != 2 || counts[0].Rate != 1 || counts[1].Rate != 0.1 {
-		t.Fatalf("Summary = %+v (total %d)", counts, total)
+	counts := sum.Head
+	if sum.Stored != 4 || sum.Rates != 2 || len(counts) != 2 || counts[0].Rate != 1 || counts[1].Rate != 0.1 {
+		t.Fatalf("summary = %+v", sum)
 	}
 	// alpha 1: input 0.5 converges (r = 0.75), input 2 diverges (r = -3);
 	// alpha 0.1: input 0.5 is unfinished after 50 steps (r = 0.975),

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"sweep/internal/grid"
@@ -281,36 +285,162 @@ type RateCounts struct {
 	Counts [runner.NumVerdicts]int64 // indexed by runner.Verdict
 }
 
-// Summary returns the verdict counts of a sweep per learning rate, in no
-// particular order, and the number of runs stored: a sum of the sweep's
-// run_counts, which holds a row per block, rate and group of the other
-// axes, so that it reads a few rows per rate, not every run.
-func (s *Store) Summary(ctx context.Context, id int64) ([]RateCounts, int64, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT coalesce(alpha, step_amount), sum(converged), sum(diverged), sum(oscillating), sum(stalled),
-			sum(unfinished), sum(failed)
-		FROM run_counts WHERE sweep_id = ? GROUP BY coalesce(alpha, step_amount)`, id)
+// RateSummary is what the summary of a sweep's run shows of its rates: the
+// verdict counts of the first and the last rates that have stored runs,
+// in the order of the sweep file, and how many have any.
+type RateSummary struct {
+	Head, Tail []RateCounts // Tail is empty when Head holds every rate
+	Rates      int64        // rates with a stored run
+	Stored     int64        // runs of the sweep stored
+}
+
+// SummarizeRates returns the counts of the first head and last tail rates
+// of sw that have stored runs (all of them when there are at most
+// head+tail+1), rates being its rates in sweep order. It reads a few rows
+// per rate shown, however many rates and runs the sweep has: the rate is
+// a grid's outermost axis, so rate k's runs are configs [k*n, (k+1)*n) of
+// the sweep's n per rate, found by a look at the runs' key and counted
+// from those blocks' rows of run_counts.
+func (s *Store) SummarizeRates(ctx context.Context, sw *Sweep, rates []float64, head, tail int) (RateSummary, error) {
+	var sum RateSummary
+	if len(rates) == 0 || sw.Configs == 0 {
+		return sum, nil
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE id BETWEEN ?1 AND ?1 + ?2 - 1", sw.FirstRunID, sw.Configs).Scan(&sum.Stored); err != nil {
+		return RateSummary{}, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+	}
+	per := sw.Configs / int64(len(rates))
+	// stored finds the first (or, backward, the last) rate from k on (or
+	// back) with a stored run.
+	stored := func(k int64, backward bool) (int64, bool, error) {
+		q := "SELECT config_index FROM runs WHERE id BETWEEN ?1 + ?2 * ?3 AND ?1 + ?4 - 1 ORDER BY id LIMIT 1"
+		if backward {
+			q = "SELECT config_index FROM runs WHERE id BETWEEN ?1 AND ?1 + (?2 + 1) * ?3 - 1 ORDER BY id DESC LIMIT 1"
+		}
+		var c int64
+		switch err := s.db.QueryRowContext(ctx, q, sw.FirstRunID, k, per, sw.Configs).Scan(&c); {
+		case errors.Is(err, sql.ErrNoRows):
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
+		}
+		return c / per, true, nil
+	}
+	count := func(k int64) (RateCounts, error) {
+		rc := RateCounts{Rate: rates[k]}
+		c := &rc.Counts
+		err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(converged), 0), coalesce(sum(diverged), 0), coalesce(sum(oscillating), 0),
+				coalesce(sum(stalled), 0), coalesce(sum(unfinished), 0), coalesce(sum(failed), 0)
+			FROM run_counts WHERE sweep_id = ?1 AND block BETWEEN ?2 AND ?3 AND coalesce(alpha, step_amount) = ?4`,
+			sw.ID, k*per/countBlock, ((k+1)*per-1)/countBlock, rates[k]).Scan(
+			&c[runner.Converged], &c[runner.Diverged], &c[runner.Oscillating], &c[runner.Stalled], &c[runner.Unfinished], &c[runner.Failed])
+		return rc, err
+	}
+	fail := func(err error) (RateSummary, error) {
+		return RateSummary{}, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+	}
+	// One more than head+tail+1 tells whether all of them are shown.
+	for k := int64(0); len(sum.Head) < head+tail+2; k++ {
+		r, ok, err := stored(k, false)
+		if err != nil {
+			return fail(err)
+		}
+		if !ok {
+			break
+		}
+		rc, err := count(r)
+		if err != nil {
+			return fail(err)
+		}
+		sum.Head, k = append(sum.Head, rc), r
+	}
+	sum.Rates = int64(len(sum.Head))
+	if len(sum.Head) <= head+tail+1 {
+		return sum, nil
+	}
+	sum.Head = sum.Head[:head]
+	for k := int64(len(rates)) - 1; len(sum.Tail) < tail; k-- {
+		r, ok, err := stored(k, true)
+		if err != nil {
+			return fail(err)
+		}
+		if !ok {
+			break
+		}
+		rc, err := count(r)
+		if err != nil {
+			return fail(err)
+		}
+		sum.Tail, k = append(sum.Tail, rc), r
+	}
+	slices.Reverse(sum.Tail)
+	// How many rates have runs: all of them when every config is stored;
+	// otherwise each rate of run_counts is one (a sort of its rates).
+	sum.Rates = int64(len(rates))
+	if sum.Stored != sw.Configs {
+		if err := s.db.QueryRowContext(ctx, "SELECT count(DISTINCT coalesce(alpha, step_amount)) FROM run_counts WHERE sweep_id = ? AND configs > 0",
+			sw.ID).Scan(&sum.Rates); err != nil {
+			return fail(err)
+		}
+	}
+	return sum, nil
+}
+
+// EachRate calls yield with the counts of every rate of sw that has stored
+// runs, in sweep order (rates are its rates in that order), reading
+// run_counts block by block: it holds the counts of one block's rates at a
+// time, however many rates the sweep has.
+func (s *Store) EachRate(ctx context.Context, sw *Sweep, rates []float64, yield func(RateCounts) error) error {
+	if len(rates) == 0 || sw.Configs == 0 {
+		return nil
+	}
+	per := sw.Configs / int64(len(rates))
+	rows, err := s.db.QueryContext(ctx, `SELECT block, coalesce(alpha, step_amount), converged, diverged, oscillating, stalled, unfinished, failed
+		FROM run_counts WHERE sweep_id = ? ORDER BY block`, sw.ID)
 	if err != nil {
-		return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+		return fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	var (
-		out   []RateCounts
-		total int64
-	)
-	for rows.Next() {
-		var rc RateCounts
-		c := &rc.Counts
-		if err := rows.Scan(&rc.Rate, &c[runner.Converged], &c[runner.Diverged], &c[runner.Oscillating], &c[runner.Stalled],
-			&c[runner.Unfinished], &c[runner.Failed]); err != nil {
-			return nil, 0, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+	pending := map[float64]*RateCounts{}
+	next := int64(0) // the next rate to hand to yield
+	// flush yields the rates whose last block is before block.
+	flush := func(block int64) error {
+		for ; next < int64(len(rates)) && ((next+1)*per-1)/countBlock < block; next++ {
+			if rc := pending[rates[next]]; rc != nil {
+				delete(pending, rates[next])
+				if err := yield(*rc); err != nil {
+					return err
+				}
+			}
 		}
-		for _, n := range c {
-			total += n
-		}
-		out = append(out, rc)
+		return nil
 	}
-	return out, total, rows.Err()
+	for rows.Next() {
+		var (
+			block int64
+			rate  float64
+			n     [runner.NumVerdicts]int64
+		)
+		if err := rows.Scan(&block, &rate, &n[runner.Converged], &n[runner.Diverged], &n[runner.Oscillating], &n[runner.Stalled],
+			&n[runner.Unfinished], &n[runner.Failed]); err != nil {
+			return fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+		}
+		if err := flush(block); err != nil {
+			return err
+		}
+		rc := pending[rate]
+		if rc == nil {
+			rc = &RateCounts{Rate: rate}
+			pending[rate] = rc
+		}
+		for v := range n {
+			rc.Counts[v] += n[v]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("summarize sweep in %s: %w", s.path, err)
+	}
+	return flush(math.MaxInt64)
 }
 
 // ForgetFailed removes the failed runs of the sweep sw with config indexes

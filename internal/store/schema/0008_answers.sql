@@ -136,3 +136,43 @@ SELECT sweeps.id,
 FROM sweeps
 LEFT JOIN run_counts c ON c.sweep_id = sweeps.id
 GROUP BY sweeps.id;
+
+-- The trace view as one SELECT, not a UNION ALL of the built-ins' rows and
+-- a program's: SQLite then computes only the columns a query reads, so
+-- that counting W1's 3.5 million rows reads the stored weights and nothing
+-- else (0.3 s instead of 0.5). Each row's columns are those of 0007's
+-- view, computed by the same operations in the same order; own says the
+-- row is a built-in rule's, whose weights are stored, not its columns.
+DROP VIEW trace;
+
+CREATE VIEW trace AS
+SELECT run_id,
+       step,
+       weight,
+       pred,
+       CASE WHEN own THEN delta * delta ELSE error END AS error,
+       delta,
+       CASE
+           WHEN NOT own THEN weight_delta
+           WHEN step_amount IS NULL THEN input * delta
+           WHEN (goal - input * (weight - step_amount)) * (goal - input * (weight - step_amount))
+              < (goal - input * (weight + step_amount)) * (goal - input * (weight + step_amount)) THEN step_amount
+           WHEN (goal - input * (weight - step_amount)) * (goal - input * (weight - step_amount))
+              > (goal - input * (weight + step_amount)) * (goal - input * (weight + step_amount)) THEN -step_amount
+           ELSE 0.0
+       END AS weight_delta
+FROM (SELECT r.id                                                                         AS run_id,
+             w.run_id IS NOT NULL                                                         AS own,
+             CASE WHEN w.run_id IS NOT NULL THEN CAST(j.key AS INTEGER) ELSE CAST(j.value ->> 0 AS INTEGER) END AS step,
+             CASE WHEN w.run_id IS NOT NULL THEN j.value ELSE j.value ->> 1 END           AS weight,
+             CASE WHEN w.run_id IS NOT NULL THEN r.input * j.value ELSE j.value ->> 2 END AS pred,
+             j.value ->> 3                                                                AS error,
+             CASE WHEN w.run_id IS NOT NULL THEN r.input * j.value - r.goal ELSE j.value ->> 4 END AS delta,
+             j.value ->> 5                                                                AS weight_delta,
+             r.input,
+             r.goal,
+             r.step_amount
+      FROM runs r
+      LEFT JOIN trace_weights w ON w.run_id = coalesce(r.trace_run, r.id)
+      LEFT JOIN trace_values v ON w.run_id IS NULL AND v.run_id = coalesce(r.trace_run, r.id)
+      JOIN json_each(coalesce(w.weights, v.rows)) j);
