@@ -98,28 +98,7 @@ func TestReportInBrowser(t *testing.T) {
 		t.Error("the frontier or the error curves are missing")
 	}
 
-	shot := filepath.Join(t.TempDir(), "report.png")
-	headless(t, browser, "--screenshot="+shot, "file://"+page)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	colors := map[uint32]bool{}
-	bounds := img.Bounds()
-	for y := bounds.Min.Y; y < bounds.Max.Y; y += 7 {
-		for x := bounds.Min.X; x < bounds.Max.X; x += 7 {
-			r, g, b, _ := img.At(x, y).RGBA()
-			colors[r>>8<<16|g>>8<<8|b>>8] = true
-		}
-	}
-	if len(colors) < 20 {
-		t.Errorf("the screenshot has %d colours: blank?", len(colors))
-	}
+	checkScreenshot(t, browser, page)
 }
 
 // binnedSweep has 30,492 runs, more than a map draws one by one: its 121
@@ -304,6 +283,13 @@ func checkBinnedReport(t *testing.T, browser, page string, wantCells int, known 
 		t.Error("the frontier or the error curves are missing")
 	}
 
+	checkScreenshot(t, browser, page)
+}
+
+// checkScreenshot takes a screenshot of page in browser and fails t when
+// it is blank: fewer than 20 colours.
+func checkScreenshot(t *testing.T, browser, page string) {
+	t.Helper()
 	shot := filepath.Join(t.TempDir(), "report.png")
 	headless(t, browser, "--screenshot="+shot, "file://"+page)
 	f, err := os.Open(shot)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"sweep/internal/grid"
 	"sweep/internal/runner"
+	"sweep/internal/store"
 )
 
 // slowSweep takes a few seconds: 15,000 configs that mostly run their whole
@@ -104,6 +106,9 @@ func checkSweep(t *testing.T, path, text string) {
 	spec, err := grid.Parse("check.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := store.CheckAnswers(context.Background(), path); err != nil {
+		t.Error(err)
 	}
 	db := openIntact(t, path, "integrity_check")
 	defer db.Close()
@@ -299,6 +304,9 @@ func checkAfterKill(t *testing.T, path string) int {
 	}
 	db := openIntact(t, path, "quick_check")
 	defer db.Close()
+	if err := store.CheckAnswers(context.Background(), path); err != nil {
+		t.Errorf("after a kill: %v", err)
+	}
 	var runs, distinct, traces int
 	err := db.QueryRow("SELECT count(*), count(DISTINCT config_index), (SELECT count(*) FROM trace_weights) FROM runs").Scan(&runs, &distinct, &traces)
 	if err != nil {

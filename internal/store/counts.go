@@ -191,6 +191,13 @@ func CheckAnswers(ctx context.Context, path string) error {
 		return err
 	}
 	defer r.Close()
+	var version int
+	if err := r.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version < 8 {
+		return nil // an older schema keeps neither, and is read without them
+	}
 	counted := `SELECT sweep_id, block, alpha, step_amount, input, params, iterations, tolerance, divergence,
 			sum(configs), sum(converged), sum(diverged), sum(oscillating), sum(stalled), sum(unfinished), sum(failed)
 		FROM run_counts GROUP BY sweep_id, block, alpha, step_amount, input, params, iterations, tolerance, divergence`

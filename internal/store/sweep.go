@@ -339,39 +339,37 @@ func (s *Store) SummarizeRates(ctx context.Context, sw *Sweep, rates []float64, 
 	fail := func(err error) (RateSummary, error) {
 		return RateSummary{}, fmt.Errorf("summarize sweep in %s: %w", s.path, err)
 	}
+	// collect appends up to n rates with runs, from rate k on (or back).
+	collect := func(to []RateCounts, k int64, n int, backward bool) ([]RateCounts, error) {
+		step := int64(1)
+		if backward {
+			step = -1
+		}
+		for len(to) < n && k >= 0 {
+			r, ok, err := stored(k, backward)
+			if err != nil || !ok {
+				return to, err
+			}
+			rc, err := count(r)
+			if err != nil {
+				return to, err
+			}
+			to, k = append(to, rc), r+step
+		}
+		return to, nil
+	}
 	// One more than head+tail+1 tells whether all of them are shown.
-	for k := int64(0); len(sum.Head) < head+tail+2; k++ {
-		r, ok, err := stored(k, false)
-		if err != nil {
-			return fail(err)
-		}
-		if !ok {
-			break
-		}
-		rc, err := count(r)
-		if err != nil {
-			return fail(err)
-		}
-		sum.Head, k = append(sum.Head, rc), r
+	var err error
+	if sum.Head, err = collect(nil, 0, head+tail+2, false); err != nil {
+		return fail(err)
 	}
 	sum.Rates = int64(len(sum.Head))
 	if len(sum.Head) <= head+tail+1 {
 		return sum, nil
 	}
 	sum.Head = sum.Head[:head]
-	for k := int64(len(rates)) - 1; len(sum.Tail) < tail; k-- {
-		r, ok, err := stored(k, true)
-		if err != nil {
-			return fail(err)
-		}
-		if !ok {
-			break
-		}
-		rc, err := count(r)
-		if err != nil {
-			return fail(err)
-		}
-		sum.Tail, k = append(sum.Tail, rc), r
+	if sum.Tail, err = collect(nil, int64(len(rates))-1, tail, true); err != nil {
+		return fail(err)
 	}
 	slices.Reverse(sum.Tail)
 	// How many rates have runs: all of them when every config is stored;
