@@ -176,3 +176,60 @@ FROM (SELECT r.id                                                               
       LEFT JOIN trace_weights w ON w.run_id = coalesce(r.trace_run, r.id)
       LEFT JOIN trace_values v ON w.run_id IS NULL AND v.run_id = coalesce(r.trace_run, r.id)
       JOIN json_each(coalesce(w.weights, v.rows)) j);
+
+-- The views of one row per run read a sweep's runs as its range of ids,
+-- named once per sweep rather than looked up for every run: WHERE sweep =
+-- 'w2' reads W2's 1.5 million runs in 0.2 s instead of 1.6. The + before
+-- a filter on a column of runs keeps SQLite from building an index of
+-- every run for it instead of reading the range.
+DROP VIEW theory;
+
+CREATE VIEW theory AS
+SELECT runs.id AS run_id,
+       runs.sweep_id,
+       s.label AS sweep,
+       runs.alpha,
+       runs.input,
+       runs.goal,
+       runs.weight,
+       runs.verdict,
+       runs.steps,
+       runs.predicted_verdict,
+       runs.predicted_steps,
+       runs.alpha * runs.input * runs.input     AS alpha_input2,
+       1 - runs.alpha * runs.input * runs.input AS r,
+       CASE
+           WHEN runs.input = 0                               THEN 'no learning'
+           WHEN runs.alpha * runs.input * runs.input < 1     THEN 'monotone'
+           WHEN runs.alpha * runs.input * runs.input = 1     THEN 'one step'
+           WHEN runs.alpha * runs.input * runs.input < 2     THEN 'overshooting'
+           WHEN runs.alpha * runs.input * runs.input = 2     THEN 'oscillating'
+           ELSE 'diverging'
+       END AS regime
+FROM (SELECT id, first_run_id, configs,
+             CASE WHEN EXISTS (SELECT 1 FROM sweeps newer WHERE newer.name = sweeps.name AND newer.id > sweeps.id) THEN name || ' (' || id || ')' ELSE name END AS label
+      FROM sweeps) s
+CROSS JOIN runs ON runs.id >= s.first_run_id AND runs.id < s.first_run_id + s.configs
+WHERE +runs.method = 'gradient_descent';
+
+DROP VIEW divergence_onset;
+
+CREATE VIEW divergence_onset AS
+SELECT runs.id         AS run_id,
+       runs.sweep_id,
+       s.label         AS sweep,
+       runs.method,
+       runs.alpha,
+       runs.step_amount,
+       runs.input,
+       runs.goal,
+       runs.weight,
+       runs.steps - 1  AS step,
+       runs.final_error AS error,
+       runs.divergence AS bound,
+       runs.predicted_steps - 1 AS predicted_step
+FROM (SELECT id, first_run_id, configs,
+             CASE WHEN EXISTS (SELECT 1 FROM sweeps newer WHERE newer.name = sweeps.name AND newer.id > sweeps.id) THEN name || ' (' || id || ')' ELSE name END AS label
+      FROM sweeps) s
+CROSS JOIN runs ON runs.id >= s.first_run_id AND runs.id < s.first_run_id + s.configs
+WHERE +runs.verdict = 'diverged';
