@@ -686,10 +686,10 @@ func (w *writer) runStmt(ctx context.Context, n int) (stmt, error) {
 	// are no axes of the sweep, are bound once per statement; the limits
 	// otherwise, id, config_index, the rate, input, goal, weight, verdict,
 	// steps, final_weight, final_error, predicted_verdict,
-	// predicted_steps, the facts and a program's params are bound per run. Every bound value
-	// costs the driver a call, more than SQLite takes to store it. A run
-	// stored already (by another process running the same sweep) has the
-	// same id and is skipped.
+	// predicted_steps, the facts and a program's params are bound per
+	// run. Every bound value costs the driver a call, more than SQLite
+	// takes to store it. A run stored already (by another process running
+	// the same sweep) has the same id and is skipped.
 	// Verdicts are bound as numbers and named in SQL: binding a text costs
 	// the driver an allocation and a copy, a number does not.
 	// The limits, when bound once, are ?1 to ?3, first in every row: an
