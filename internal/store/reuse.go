@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -134,12 +135,25 @@ func (s *Store) Reuse(ctx context.Context, sw *Sweep, spec *grid.Spec, from, to 
 		}
 		n += k
 	}
-	// The copies whose counts were not copied are counted from the runs
-	// (a block counted twice is counted right: a recount counts it anew).
+	// The copies whose counts were not copied are counted from the runs,
+	// each block once however many segments fell in it (an edited grid
+	// is copied in thousands of segments), consecutive blocks together.
+	blocks := map[int64]bool{}
 	for _, g := range uncounted {
-		if err := recount(ctx, connExec{conn}, sw.ID, sw.FirstRunID, g.dst, g.dst+g.n); err != nil {
+		for b := g.dst / countBlock; b <= (g.dst+g.n-1)/countBlock; b++ {
+			blocks[b] = true
+		}
+	}
+	sorted := slices.Sorted(maps.Keys(blocks))
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j] == sorted[j-1]+1 {
+			j++
+		}
+		if err := recount(ctx, connExec{conn}, sw.ID, sw.FirstRunID, sorted[i]*countBlock, (sorted[j-1]+1)*countBlock); err != nil {
 			return 0, fileError(s.path, "count the reused runs in", err)
 		}
+		i = j
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, fileError(s.path, "commit", err)
