@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"sweep/internal/grid"
 	"sweep/internal/runner"
@@ -61,9 +64,9 @@ const factsChunk = 4096
 // trace rows but no facts (stored by an older sweep, or merged from one);
 // lo is at least 0.
 // A built-in rule's run is trained again (every rule is exact, so its
-// rows are the ones it had; a run whose steps or verdict come out
-// otherwise keeps no facts). A program's run is read from its stored
-// trace when that holds every row, and otherwise keeps no facts.
+// rows are the ones it had). A program's run, or a built-in's whose steps
+// or verdict come out otherwise, is read from its stored trace when that
+// holds every row, and otherwise keeps no facts.
 func fillFacts(ctx context.Context, conn *sql.Conn, lo, hi int64) error {
 	type stale struct {
 		id      int64
@@ -72,6 +75,14 @@ func fillFacts(ctx context.Context, conn *sql.Conn, lo, hi int64) error {
 		steps   int
 		every   int64
 	}
+	// A prepared UPDATE a run: one a chunk, from a JSON array of the
+	// chunk's facts, took half as long again (14 s against 9 s for W2).
+	update, err := conn.PrepareContext(ctx, `UPDATE runs SET overshoot_step = ?, sign_changes = ?, min_error = ?, min_error_step = ?,
+		step_below_1e9_tol = ?, step_below_1e6_tol = ?, step_below_1e3_tol = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
 	for last := lo - 1; ; {
 		if last == math.MaxInt64 {
 			return nil
@@ -108,13 +119,32 @@ func fillFacts(ctx context.Context, conn *sql.Conn, lo, hi int64) error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		for _, s := range chunk {
-			facts, ok, err := factsOf(ctx, conn, s.id, s.c, s.verdict, s.steps, s.every)
-			if err != nil {
-				return err
+		// The built-ins' runs are trained again on every core; a
+		// program's trace is read here, on the connection.
+		facts := make([]runner.Facts, len(chunk))
+		known := make([]bool, len(chunk))
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		for i, s := range chunk {
+			if s.c.Method != grid.Command {
+				g.Go(func() error {
+					facts[i], known[i] = retrain(s.c, s.verdict, s.steps)
+					return nil
+				})
 			}
-			if ok {
-				if err := storeFacts(ctx, conn, s.id, facts); err != nil {
+		}
+		g.Wait()
+		for i, s := range chunk {
+			if !known[i] && (s.c.Method == grid.Command || s.every == 1) {
+				// A program's run, or a built-in's that trained otherwise
+				// (stored by a binary whose numbers differed): from its
+				// trace, when that holds every row.
+				if facts[i], known[i], err = traceFacts(ctx, conn, s.id, s.c, s.steps, s.every); err != nil {
+					return err
+				}
+			}
+			if known[i] {
+				if err := storeFacts(ctx, update, s.id, facts[i]); err != nil {
 					return err
 				}
 			}
@@ -123,19 +153,23 @@ func fillFacts(ctx context.Context, conn *sql.Conn, lo, hi int64) error {
 	}
 }
 
-// factsOf computes the facts of stored run id of config c, and whether
-// they could be known.
-func factsOf(ctx context.Context, conn *sql.Conn, id int64, c grid.Config, verdict string, steps int, every int64) (runner.Facts, bool, error) {
-	if c.Method != grid.Command {
-		t := runner.NewTrainer(c, 0)
-		buf := make([]runner.Row, 0, 1)
-		for {
-			t.Next(buf)
-			if n, v, done := t.Decided(); done {
-				return t.Facts(), n == steps && v.String() == verdict, nil
-			}
+// retrain trains a built-in rule's config c again, keeping no row, and
+// returns the facts of its rows and whether they are the stored run's: the
+// same verdict after the same number of steps.
+func retrain(c grid.Config, verdict string, steps int) (runner.Facts, bool) {
+	t := runner.NewTrainer(c, 0)
+	buf := make([]runner.Row, 0, 1)
+	for {
+		t.Next(buf)
+		if n, v, done := t.Decided(); done {
+			return t.Facts(), n == steps && v.String() == verdict
 		}
 	}
+}
+
+// traceFacts computes the facts of stored run id of config c from its
+// stored trace, and whether that holds every row.
+func traceFacts(ctx context.Context, conn *sql.Conn, id int64, c grid.Config, steps int, every int64) (runner.Facts, bool, error) {
 	if every != 1 {
 		return runner.Facts{}, false, nil
 	}
@@ -159,17 +193,16 @@ func factsOf(ctx context.Context, conn *sql.Conn, id int64, c grid.Config, verdi
 	return f.Facts(), n == steps, rows.Err()
 }
 
-// storeFacts writes the facts of run id.
-func storeFacts(ctx context.Context, conn *sql.Conn, id int64, f runner.Facts) error {
+// storeFacts writes the facts of run id with update, fillFacts's
+// statement.
+func storeFacts(ctx context.Context, update *sql.Stmt, id int64, f runner.Facts) error {
 	step := func(s int) any {
 		if s < 0 {
 			return nil
 		}
 		return int64(s)
 	}
-	_, err := conn.ExecContext(ctx, `UPDATE runs SET overshoot_step = ?, sign_changes = ?, min_error = ?, min_error_step = ?,
-		step_below_1e9_tol = ?, step_below_1e6_tol = ?, step_below_1e3_tol = ? WHERE id = ?`,
-		step(f.OvershootStep), int64(f.SignChanges), f.MinError, step(f.MinErrorStep),
+	_, err := update.ExecContext(ctx, step(f.OvershootStep), int64(f.SignChanges), f.MinError, step(f.MinErrorStep),
 		step(f.BelowTolerance[0]), step(f.BelowTolerance[1]), step(f.BelowTolerance[2]), id)
 	return err
 }

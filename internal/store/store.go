@@ -495,7 +495,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	defer conn.Close()
 	for _, m := range migrations() {
-		if err := s.apply(ctx, conn, m); err != nil {
+		if err := s.apply(ctx, conn, m); errors.Is(err, errUpgradeWait) {
+			return &FileError{Path: s.path, Msg: fmt.Sprintf("another process held the database for %v (upgrading it, or writing a transaction that long)", upgradeWait),
+				Hint: "run the command again once it is done", Err: err}
+		} else if err != nil {
 			return fileError(s.path, "create the tables of schema "+m.name+" in", err)
 		}
 	}
@@ -535,10 +538,28 @@ func retryBusy(ctx context.Context, f func() error) error {
 // busyTimeout is how long a process waits for another's lock.
 const busyTimeout = 30 * time.Second
 
+// upgradeWait is how long a process waits for the write lock to check (and
+// make) the database's schema: longer than busyTimeout, since another
+// process may be upgrading a large database, which takes one transaction
+// of half a minute for W2's 1.5 million runs (schema 0008 trains every run
+// again to know its facts). Ctrl-C still stops the wait at once.
+const upgradeWait = 10 * time.Minute
+
+// errUpgradeWait is apply's error when the lock did not come in upgradeWait.
+var errUpgradeWait = errors.New("the write lock did not come")
+
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) (err error) {
 	// BEGIN IMMEDIATE takes the write lock before reading the version, so
 	// two processes creating the same database do not both migrate it.
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	wait, cancel := context.WithTimeout(ctx, upgradeWait)
+	defer cancel()
+	if err := retryBusy(wait, func() error {
+		_, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+		return err
+	}); err != nil {
+		if wait.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("%w: %w", errUpgradeWait, err)
+		}
 		return err
 	}
 	defer func() {
