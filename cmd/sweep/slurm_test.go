@@ -331,12 +331,23 @@ func sameAsOneMachine(t *testing.T, dir string, env []string, sweepFile string) 
 	wantRuns, wantTrace := dumpRuns(t, filepath.Join(dir, "one.db"))
 	gotRuns, gotTrace := dumpRuns(t, filepath.Join(dir, "results", "sweep.db"))
 	if n := strings.Count(wantRuns, "\n"); n == 0 || gotRuns != wantRuns {
-		t.Errorf("the merged runs differ from one machine's (%d runs, merged %d)", n, strings.Count(gotRuns, "\n"))
+		t.Errorf("the merged runs differ from one machine's (%d runs, merged %d)%s", n, strings.Count(gotRuns, "\n"), firstDiff(gotRuns, wantRuns))
 	}
 	if gotTrace != wantTrace {
-		t.Errorf("the merged trace differs from one machine's (%d rows, merged %d)",
-			strings.Count(wantTrace, "\n"), strings.Count(gotTrace, "\n"))
+		t.Errorf("the merged trace differs from one machine's (%d rows, merged %d)%s",
+			strings.Count(wantTrace, "\n"), strings.Count(gotTrace, "\n"), firstDiff(gotTrace, wantTrace))
 	}
+}
+
+// firstDiff returns the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf(": line %d is\n\t%s\nwant\n\t%s", i+1, g[i], w[i])
+		}
+	}
+	return ""
 }
 
 // slurmWorkDir is the directory a user submits from, like the
@@ -389,4 +400,130 @@ func TestSlurmArray(t *testing.T) {
 	sh(t, dir, env, "./sweep run --db once.db experiments/alpha.yaml")
 	t.Logf("4-task array + merge through Slurm: %.1f s; one process: %.1f s; scheduler overhead per job: %.1f s",
 		wall.Seconds(), time.Since(t0).Seconds(), (wall-time.Since(t0)).Seconds()/5)
+}
+
+// slurmSlowSweep writes experiments/NAME.yaml in dir: a program sweep of 64
+// configs, each sleeping for pause, so that a shard runs long enough to be
+// cancelled or timed out midway.
+func slurmSlowSweep(t *testing.T, dir, name, pause string) string {
+	t.Helper()
+	text := `name: ` + name + `
+method: command
+command: [sh, -c, "sleep ` + pause + `; exec python3 programs/gd.py --alpha {alpha} --input {input} --goal {goal} --weight {weight} --iterations {iterations}"]
+rate: alpha
+iterations: 50
+tolerance: 1e-10
+divergence: 1e12
+timeout: 5m
+grid:
+  alpha: [0.01, 0.1, 0.3, 1]
+  input: [0.5, 1, 2, -1]
+  goal: [0.8, -1]
+  weight: [0.5, 0]
+`
+	file := "experiments/" + name + ".yaml"
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// shardOf returns the shard a shard's database says it holds (sweeps.shard)
+// and its number of runs.
+func shardOf(t *testing.T, path string) (shard string, runs int) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var s sql.NullString
+	if err := db.QueryRow(`SELECT shard, (SELECT count(*) FROM runs) FROM sweeps`).Scan(&s, &runs); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return s.String, runs
+}
+
+// A task cancelled midway is resubmitted alone, as the README says: it
+// resumes its own shard, and the merge is complete and equal.
+func TestSlurmCancelledTask(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Slurm cluster")
+	}
+	c := startSlurm(t)
+	dir, env := slurmWorkDir(t)
+	env = append(env, "SWEEP_FILE="+slurmSlowSweep(t, dir, "slow", "0.25"))
+
+	jobid := c.sh(t, dir, env, "sbatch --parsable deploy/slurm-array.sh")
+	task := jobid + "_2"
+	waitFor(t, time.Minute, task+" to run", func() bool { return c.states(t, task)[task] == "RUNNING" })
+	time.Sleep(1500 * time.Millisecond)
+	c.sh(t, dir, env, "scancel "+task)
+	states := c.wait(t, jobid, 2*time.Minute)
+	for id, s := range states {
+		if want := map[bool]string{true: "CANCELLED", false: "COMPLETED"}[id == task]; s != want {
+			t.Errorf("%s: %s, want %s", id, s, want)
+		}
+	}
+	_, partial := shardOf(t, filepath.Join(dir, "results", "shard-2.db"))
+	_, full := shardOf(t, filepath.Join(dir, "results", "shard-1.db"))
+	t.Logf("the cancelled task stored %d runs (shard 1 has %d)", partial, full)
+
+	again := c.sh(t, dir, env, "sbatch --parsable --array=2 deploy/slurm-array.sh")
+	if s := c.wait(t, again, 2*time.Minute)[again+"_2"]; s != "COMPLETED" {
+		t.Fatalf("the resubmitted task %s_2: %s", again, s)
+	}
+	if shard, runs := shardOf(t, filepath.Join(dir, "results", "shard-2.db")); shard != "2/4" || runs <= partial {
+		t.Errorf("the resubmitted task stored shard %q with %d runs, want shard 2/4 with more than %d", shard, runs, partial)
+	}
+	merge := c.sh(t, dir, env, "sbatch --parsable --dependency=afterok:"+again+" deploy/slurm-merge.sh")
+	if s := c.wait(t, merge, time.Minute)[merge]; s != "COMPLETED" {
+		t.Fatalf("the merge job %s: %s", merge, s)
+	}
+	out, _ := os.ReadFile(filepath.Join(dir, "results", "slurm-merge-"+merge+".out"))
+	if !strings.Contains(string(out), "sweep slow: 64 of 64 configs in") {
+		t.Errorf("the merge is not complete:\n%s", out)
+	}
+	sameAsOneMachine(t, dir, env, "experiments/slow.yaml")
+}
+
+// A task killed by its time limit is requeued and resumes: the runs it
+// stored are kept, none is run twice.
+func TestSlurmTimeLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Slurm cluster and waits for a one-minute time limit")
+	}
+	c := startSlurm(t)
+	dir, env := slurmWorkDir(t)
+	// Shard 3 of 4 (16 configs, 2 at a time) needs about 8 x 10 s: more
+	// than the minute, less than two.
+	env = append(env, "SWEEP_FILE="+slurmSlowSweep(t, dir, "slower", "10"))
+
+	jobid := c.sh(t, dir, env, "sbatch --parsable --array=3 --time=1 deploy/slurm-array.sh")
+	task := jobid + "_3"
+	if s := c.wait(t, jobid, 3*time.Minute)[task]; s != "TIMEOUT" {
+		t.Fatalf("%s: %s, want TIMEOUT", task, s)
+	}
+	shard, first := shardOf(t, filepath.Join(dir, "results", "shard-3.db"))
+	if shard != "3/4" || first == 0 {
+		t.Fatalf("the timed-out task stored shard %q with %d runs, want some of shard 3/4", shard, first)
+	}
+	c.sh(t, dir, env, "scontrol requeue "+task)
+	if s := c.wait(t, jobid, 3*time.Minute)[task]; s != "COMPLETED" {
+		t.Fatalf("the requeued task %s: %s", task, s)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "results", "shard-3.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var runs, configs int
+	var status string
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT config_index), (SELECT status FROM sweeps) FROM runs`).Scan(&runs, &configs, &status); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("timed out after %d runs; after the requeue %d runs of %d configs, status %s", first, runs, configs, status)
+	if runs != configs || status != "done" || runs <= first {
+		t.Errorf("after the requeue: %d runs of %d configs, status %s (%d before)", runs, configs, status, first)
+	}
 }
