@@ -495,9 +495,9 @@ func TestSlurmTimeLimit(t *testing.T) {
 	}
 	c := startSlurm(t)
 	dir, env := slurmWorkDir(t)
-	// Shard 3 of 4 (16 configs, 2 at a time) needs about 8 x 12 s: more
+	// Shard 3 of 4 (16 configs, 2 at a time) needs about 8 x 14 s: more
 	// than the minute plus the 30 s between Slurm's checks of time limits.
-	env = append(env, "SWEEP_FILE="+slurmSlowSweep(t, dir, "slower", "12"))
+	env = append(env, "SWEEP_FILE="+slurmSlowSweep(t, dir, "slower", "14"))
 
 	jobid := c.sh(t, dir, env, "sbatch --parsable --array=3 --time=1 deploy/slurm-array.sh")
 	task := jobid + "_3"
