@@ -386,11 +386,12 @@ func TestSlurmArray(t *testing.T) {
 	if len(states) != 4 {
 		t.Errorf("the array ran %d tasks, want 4: %v", len(states), states)
 	}
-	if s := c.wait(t, merge, time.Minute)[merge]; s != "COMPLETED" {
-		t.Fatalf("the merge job %s: %s", merge, s)
-	}
+	s := c.wait(t, merge, time.Minute)[merge]
 	wall := time.Since(start)
 	out, _ := os.ReadFile(filepath.Join(dir, "results", "slurm-merge-"+merge+".out"))
+	if s != "COMPLETED" {
+		t.Fatalf("the merge job %s: %s\n%s", merge, s, out)
+	}
 	checkMerged(t, string(out))
 	sameAsOneMachine(t, dir, env, "experiments/alpha.yaml")
 
