@@ -218,6 +218,9 @@ func TestDeploySlurm(t *testing.T) {
 	var lo, hi int
 	fmt.Sscan(string(m[1]), &lo)
 	fmt.Sscan(string(m[2]), &hi)
+	if !bytes.Contains(script, fmt.Appendf(nil, "SHARDS=${SHARDS:-%d}", hi-lo+1)) {
+		t.Errorf("deploy/slurm-array.sh: want SHARDS=${SHARDS:-%d}, the size of its --array=%d-%d", hi-lo+1, lo, hi)
+	}
 	dir, env := deployDir(t)
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	env = append(env, "SWEEP="+filepath.Join(dir, "sweep"))

@@ -123,6 +123,9 @@
 //
 // When ctx is canceled (Ctrl-C), Run stops the program the same way, reaps
 // it, and returns ctx.Err(): the run is not decided and must not be stored.
+// So does a program that died by SIGTERM, SIGINT or SIGHUP just before ctx
+// was canceled (within a second): a batch system (Slurm's scancel or time
+// limit) signals every process of the job, the program with sweep.
 // A Ctrl-C at the terminal reaches sweep alone, not the program, since the
 // program is not in the terminal's foreground process group.
 package command

@@ -3,9 +3,13 @@
 package command
 
 import (
+	"context"
 	"os"
 	"syscall"
 )
+
+// stoppedWithSweep is false: without signals a program's death is data.
+func stoppedWithSweep(ctx context.Context, st *os.ProcessState) bool { return false }
 
 // sysProcAttr is nil: without process groups only the program itself is
 // stopped, not what it started.

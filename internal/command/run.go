@@ -296,6 +296,8 @@ func (s *session) run(ctx context.Context, timeout time.Duration) (Outcome, erro
 		switch st := s.proc.state; {
 		case st == nil:
 			o.Verdict, o.Reason = runner.Failed, "wait: "+s.proc.err.Error()
+		case !st.Success() && stoppedWithSweep(ctx, st):
+			return Outcome{}, ctx.Err()
 		case !st.Success():
 			o.Verdict, o.Reason = runner.Failed, st.String()
 		case s.steps == 0:
