@@ -4,6 +4,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -353,6 +354,9 @@ func TestRunFailures(t *testing.T) {
 			"Traceback (most recent call last):\nValueError: bad"},
 		{"segmentation fault", sh(`echo '{"error": 1}'; echo '{"error": 2}'; kill -SEGV $$`), 2, "signal: segmentation fault", ""},
 		{"killed by someone else", sh(`echo '{"error": 1}'; kill -KILL $$`), 1, "signal: killed", ""},
+		// SIGTERM while sweep goes on (its ctx is not canceled within a
+		// second): the death is data, as any other.
+		{"terminated by someone else", sh(`echo '{"error": 1}'; kill -TERM $$`), 1, "signal: terminated", ""},
 		{"no rows", []string{exe, "out:hello", "exit:0"}, 0, "no trace rows", ""},
 		{"nothing at all", []string{exe}, 0, "no trace rows", ""},
 		{"nothing, exit status", []string{exe, "exit:4"}, 0, "exit status 4", ""},
@@ -709,4 +713,22 @@ func TestRunEmitPanics(t *testing.T) {
 	checkNoZombies(t)
 	_, pgid := readPids(t, pids)
 	checkGroupGone(t, pgid, true)
+}
+
+// A program that dies of SIGTERM as sweep is being stopped too (a batch
+// system's scancel signals every process of the job at once; sweep's own
+// signal cancels ctx a moment later) is not a failed run: Run returns
+// ctx's error, and the run is run again when the sweep is.
+func TestRunStoppedWithSweep(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+	}()
+	argv := []string{"/bin/sh", "-c", braces(`echo '{"error": 1}'; kill -TERM $$`)}
+	r, err := runIt(t, ctx, Program{Argv: argv, Dir: t.TempDir(), Grace: 300 * time.Millisecond}, nil, testLimits, 1)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %+v, %v; want context.Canceled", r.Outcome, err)
+	}
 }
